@@ -1,0 +1,73 @@
+"""Factories that keep related objects consistent: a slot belongs to its day,
+a token's slot to the token's day."""
+
+import datetime as dt
+
+import factory
+
+from scheduling.models import Department, Doctor, DoctorDay, Slot
+from tokens.models import Patient
+
+DAY = dt.date(2030, 1, 7)  # a Monday, safely in the future
+
+
+class DepartmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Department
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Department {n}")
+
+
+def _code(n: int) -> str:
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    return "D" + letters[(n // 676) % 26] + letters[(n // 26) % 26] + letters[n % 26]
+
+
+class DoctorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Doctor
+
+    name = factory.Sequence(lambda n: f"Doctor {n}")
+    code = factory.Sequence(_code)
+    department = factory.SubFactory(DepartmentFactory)
+    room = factory.Sequence(lambda n: f"R{n}")
+
+
+class DoctorDayFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DoctorDay
+
+    doctor = factory.SubFactory(DoctorFactory)
+    date = DAY
+
+
+class SlotFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Slot
+
+    day = factory.SubFactory(DoctorDayFactory)
+    start = dt.time(9, 0)
+    end = dt.time(10, 0)
+    capacity = 2
+
+
+class PatientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Patient
+
+    name = factory.Sequence(lambda n: f"Patient {n}")
+    phone = factory.Sequence(lambda n: f"+9198{n:08d}")
+
+
+def make_day(*capacities: int, date: dt.date = DAY, doctor=None, start_hour: int = 9):
+    """A doctor-day with one-hour slots from ``start_hour``, one per capacity given."""
+    day = DoctorDayFactory(date=date, **({"doctor": doctor} if doctor else {}))
+    for i, capacity in enumerate(capacities):
+        SlotFactory(
+            day=day,
+            start=dt.time(start_hour + i, 0),
+            end=dt.time(start_hour + i + 1, 0),
+            capacity=capacity,
+        )
+    return day

@@ -1,0 +1,218 @@
+"""Patients, tokens and the append-only token event trail (DESIGN §2)."""
+
+import uuid
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+
+from scheduling.models import DoctorDay, Slot
+
+
+class Source(models.TextChoices):
+    EMERGENCY = "emergency", "Emergency"
+    PAID = "paid", "Paid"
+    FOLLOW_UP = "follow_up", "Follow-up"
+    ONLINE = "online", "Online"
+    WALK_IN = "walk_in", "Walk-in"
+
+
+# Priority rank per source: 1 is the highest (DESIGN §1).
+RANK = {
+    Source.EMERGENCY: 1,
+    Source.PAID: 2,
+    Source.FOLLOW_UP: 3,
+    Source.ONLINE: 4,
+    Source.WALK_IN: 5,
+}
+
+
+class Status(models.TextChoices):
+    ALLOCATED = "allocated", "Allocated"
+    WAITLISTED = "waitlisted", "Waitlisted"
+    CHECKED_IN = "checked_in", "Checked in"
+    IN_CONSULTATION = "in_consultation", "In consultation"
+    COMPLETED = "completed", "Completed"
+    CANCELLED = "cancelled", "Cancelled"
+    NO_SHOW = "no_show", "No-show"
+    EXPIRED = "expired", "Expired"
+
+
+# A seat is occupied by these states (DESIGN §2).
+SEAT_HOLDING = (Status.ALLOCATED, Status.CHECKED_IN, Status.IN_CONSULTATION, Status.COMPLETED)
+# Still in play: the patient has a claim on this doctor-day.
+ACTIVE = (Status.ALLOCATED, Status.WAITLISTED, Status.CHECKED_IN, Status.IN_CONSULTATION)
+TERMINAL = (Status.COMPLETED, Status.CANCELLED, Status.NO_SHOW, Status.EXPIRED)
+# May be bumped to a later slot by a higher-priority request (rule 3).
+DISPLACEABLE = (Status.ALLOCATED, Status.CHECKED_IN)
+
+phone_validator = RegexValidator(
+    r"^\+?[0-9]{7,15}$", "Enter a phone number of 7 to 15 digits, optionally starting with +."
+)
+
+
+class Patient(models.Model):
+    name = models.CharField(max_length=120)
+    phone = models.CharField(max_length=16, unique=True, validators=[phone_validator])
+    external_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.phone})"
+
+
+class TokenQuerySet(models.QuerySet):
+    def for_day(self, day: DoctorDay) -> "TokenQuerySet":
+        return self.filter(day=day)
+
+    def seat_holding(self) -> "TokenQuerySet":
+        return self.filter(status__in=SEAT_HOLDING)
+
+    def active(self) -> "TokenQuerySet":
+        return self.filter(status__in=ACTIVE)
+
+    def waitlisted(self) -> "TokenQuerySet":
+        # Promotion order of rule 6 / I4: priority, then request time.
+        return self.filter(status=Status.WAITLISTED).order_by("rank", "requested_at", "seq")
+
+    def in_calling_order(self) -> "TokenQuerySet":
+        # Rule 9: emergencies first, then slot start, priority, arrival.
+        emergency_first = models.Case(
+            models.When(source=Source.EMERGENCY, then=0),
+            default=1,
+            output_field=models.IntegerField(),
+        )
+        return self.order_by(emergency_first, "slot__start", "rank", "requested_at", "seq")
+
+
+class Token(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    day = models.ForeignKey(DoctorDay, on_delete=models.PROTECT, related_name="tokens")
+    seq = models.PositiveIntegerField(help_text="Arrival order within the doctor-day.")
+    number = models.CharField(max_length=16)
+    slot = models.ForeignKey(
+        Slot, null=True, blank=True, on_delete=models.PROTECT, related_name="tokens"
+    )
+    requested_slot = models.ForeignKey(
+        Slot, null=True, blank=True, on_delete=models.PROTECT, related_name="requested_tokens"
+    )
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="tokens")
+    source = models.CharField(max_length=16, choices=Source.choices)
+    rank = models.PositiveSmallIntegerField(editable=False)
+    status = models.CharField(max_length=16, choices=Status.choices)
+    overbooked = models.BooleanField(
+        default=False, help_text="Emergency seated beyond capacity (rule 5)."
+    )
+    displaced_count = models.PositiveSmallIntegerField(default=0)
+    requested_at = models.DateTimeField()
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    called_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    no_show_at = models.DateTimeField(null=True, blank=True)
+    expired_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tokens_created",
+        help_text="The staff member or portal client that issued the token.",
+    )
+
+    objects = TokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["day", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["day", "seq"], name="token_unique_seq_per_day"),
+            models.UniqueConstraint(fields=["day", "number"], name="token_unique_number_per_day"),
+            models.CheckConstraint(
+                condition=Q(status="waitlisted", slot__isnull=True) | ~Q(status="waitlisted"),
+                name="token_waitlisted_has_no_slot",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    status__in=["allocated", "checked_in", "in_consultation", "completed"],
+                    slot__isnull=False,
+                )
+                | ~Q(status__in=["allocated", "checked_in", "in_consultation", "completed"]),
+                name="token_seat_holder_has_slot",
+            ),
+            models.CheckConstraint(
+                condition=Q(overbooked=False) | Q(source="emergency"),
+                name="token_only_emergency_overbooks",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["day", "status"], name="token_day_status_idx"),
+            models.Index(fields=["slot", "status"], name="token_slot_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_emergency(self) -> bool:
+        return self.source == Source.EMERGENCY
+
+    @property
+    def holds_seat(self) -> bool:
+        return self.status in SEAT_HOLDING
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE
+
+
+class EventKind(models.TextChoices):
+    ISSUED = "issued", "Issued"
+    DISPLACED = "displaced", "Displaced"
+    PROMOTED = "promoted", "Promoted from waitlist"
+    REALLOCATED = "reallocated", "Reallocated"
+    MOVED = "moved", "Moved (slot closed)"
+    CHECKED_IN = "checked_in", "Checked in"
+    CALLED = "called", "Called"
+    COMPLETED = "completed", "Completed"
+    CANCELLED = "cancelled", "Cancelled"
+    NO_SHOW = "no_show", "No-show"
+    EXPIRED = "expired", "Expired"
+
+
+class TokenEvent(models.Model):
+    """Append-only audit trail: one row per change of a token, written in the
+    same transaction as the change, so replaying it gives the current state (I6)."""
+
+    token = models.ForeignKey(Token, on_delete=models.PROTECT, related_name="events")
+    day = models.ForeignKey(DoctorDay, on_delete=models.PROTECT, related_name="token_events")
+    kind = models.CharField(max_length=16, choices=EventKind.choices)
+    from_status = models.CharField(max_length=16, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=16, choices=Status.choices)
+    from_slot = models.ForeignKey(
+        Slot, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    to_slot = models.ForeignKey(
+        Slot, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    caused_by = models.ForeignKey(
+        Token,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="For a displacement: the token that took the seat.",
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(max_length=300, blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["day", "id"], name="tokenevent_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.token.number} {self.kind}"

@@ -1,0 +1,550 @@
+"""The allocation engine: every write to tokens goes through these functions.
+
+DESIGN §3 is implemented here and nowhere else. Each public function:
+- runs in one transaction whose first statement locks the doctor-day row
+  (``_lock_day``), so all decisions for that day are serialized (DESIGN §4);
+- re-reads everything it decides on after taking the lock;
+- writes a ``TokenEvent`` for every token it changes, in the same transaction;
+- takes an explicit ``now`` so tests and the simulation control time;
+- raises a ``tokens.errors.TokenError`` subclass on a rule conflict, leaving
+  the database untouched.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from scheduling.models import DoctorDay, Slot
+from tokens import errors
+from tokens.models import (
+    DISPLACEABLE,
+    RANK,
+    SEAT_HOLDING,
+    EventKind,
+    Patient,
+    Source,
+    Status,
+    Token,
+    TokenEvent,
+)
+
+# Sources whose patient is standing at the desk when the token is issued.
+ISSUED_PRESENT = (Source.EMERGENCY, Source.WALK_IN)
+
+
+@dataclass(frozen=True)
+class Move:
+    """A token that a request moved as a side effect (displaced, promoted, moved)."""
+
+    token: Token
+    kind: str
+    from_slot: Slot | None
+    to_slot: Slot | None
+
+
+@dataclass
+class IssueResult:
+    token: Token
+    moved: list[Move] = field(default_factory=list)
+
+    @property
+    def slot_differs(self) -> bool:
+        """True when the token did not get the slot it asked for (rule 4)."""
+        return self.token.slot_id != self.token.requested_slot_id
+
+
+@dataclass
+class ChangeResult:
+    token: Token
+    moved: list[Move] = field(default_factory=list)
+
+
+def max_displacements() -> int:
+    return settings.OPD_MAX_DISPLACEMENTS
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _lock_day(day_id: int) -> DoctorDay:
+    # The one lock of the engine (DESIGN §4): taken first, so two desks cannot both
+    # see the last seat free, and moves between slots of a day cannot deadlock.
+    try:
+        return (
+            DoctorDay.objects.select_for_update(of=("self",))
+            .select_related("doctor")
+            .get(pk=day_id)
+        )
+    except DoctorDay.DoesNotExist:
+        raise errors.NotFound("No such doctor-day.") from None
+
+
+class _Board:
+    """The slots of a locked day with their occupancy, counted under the lock."""
+
+    def __init__(self, day: DoctorDay, now: dt.datetime) -> None:
+        self.day = day
+        self.now = now
+        self.slots = list(Slot.objects.for_day(day).with_occupancy())
+        for slot in self.slots:
+            slot.day = day  # avoid one query per slot when computing datetimes
+
+    def get(self, slot_id: int) -> Slot:
+        for slot in self.slots:
+            if slot.pk == slot_id:
+                return slot
+        raise errors.InvalidRequest(
+            "That slot does not belong to this doctor's day.", fields={"slot": ["Unknown slot."]}
+        )
+
+    def is_live(self, slot: Slot) -> bool:
+        return not slot.closed and not slot.has_ended(self.now)
+
+    def has_free_seat(self, slot: Slot) -> bool:
+        return slot.occupied < slot.capacity
+
+    def earliest_live(self) -> Slot:
+        for slot in self.slots:
+            if self.is_live(slot):
+                return slot
+        raise errors.NoOpenSlot()
+
+    def later_with_free_seat(self, after: Slot) -> Slot | None:
+        for slot in self.slots:
+            if slot.start > after.start and self.is_live(slot) and self.has_free_seat(slot):
+                return slot
+        return None
+
+    def alternatives(self) -> list[int]:
+        return [s.pk for s in self.slots if self.is_live(s) and self.has_free_seat(s)]
+
+    def seat(self, slot: Slot | None, delta: int) -> None:
+        if slot is not None:
+            self.get(slot.pk).occupied += delta
+
+
+def _record(
+    token: Token,
+    kind: str,
+    *,
+    from_status: str,
+    from_slot: Slot | None,
+    actor,
+    now: dt.datetime,
+    reason: str = "",
+    caused_by: Token | None = None,
+) -> TokenEvent:
+    return TokenEvent.objects.create(
+        token=token,
+        day_id=token.day_id,
+        kind=kind,
+        from_status=from_status,
+        to_status=token.status,
+        from_slot=from_slot,
+        to_slot=token.slot,
+        caused_by=caused_by,
+        actor=actor if getattr(actor, "pk", None) else None,
+        reason=reason[:300],
+        at=now,
+    )
+
+
+def _ensure_day_open(day: DoctorDay) -> None:
+    if day.cancelled:
+        raise errors.DayCancelled(
+            f"Dr {day.doctor.name}'s day {day.date:%d %b} is cancelled"
+            + (f": {day.cancel_reason}" if day.cancel_reason else ".")
+        )
+    if day.closed_at is not None:
+        raise errors.DayClosed(f"Dr {day.doctor.name}'s day {day.date:%d %b} is already closed.")
+
+
+def _seated_status(token: Token) -> str:
+    # A patient who was at the desk stays "present" when they get a seat back.
+    return Status.CHECKED_IN if token.checked_in_at else Status.ALLOCATED
+
+
+def _promote_into(
+    day: DoctorDay, slot: Slot, *, actor, now: dt.datetime, reason: str = ""
+) -> list[Move]:
+    """Rule 6: fill free seats of a live slot from the waitlist, best first."""
+    if slot.closed or slot.has_ended(now):
+        return []
+    occupied = Token.objects.filter(slot=slot, status__in=SEAT_HOLDING).count()
+    moves = []
+    # An overbooked slot counts its emergencies, so it absorbs them before promoting.
+    while occupied < slot.capacity:
+        best = Token.objects.for_day(day).waitlisted().select_related("patient").first()
+        if best is None:
+            break
+        from_status = best.status
+        best.slot = slot
+        best.status = _seated_status(best)
+        best.save(update_fields=["slot", "status"])
+        _record(
+            best,
+            EventKind.PROMOTED,
+            from_status=from_status,
+            from_slot=None,
+            actor=actor,
+            now=now,
+            reason=reason or "A seat became free.",
+        )
+        moves.append(Move(best, EventKind.PROMOTED, None, slot))
+        occupied += 1
+    return moves
+
+
+def _displace(
+    board: _Board, victim: Token, *, by: Token, actor, now: dt.datetime, reason: str
+) -> Move:
+    """Rule 3: move one token to the earliest later slot with a seat, else waitlist.
+
+    Never displaces anyone else in turn (no cascades)."""
+    from_slot = victim.slot
+    from_status = victim.status
+    target = board.later_with_free_seat(from_slot)
+    victim.displaced_count += 1
+    if target is None:
+        victim.slot = None
+        victim.status = Status.WAITLISTED
+    else:
+        victim.slot = target
+        board.seat(target, +1)
+    board.seat(from_slot, -1)
+    victim.save(update_fields=["slot", "status", "displaced_count"])
+    _record(
+        victim,
+        EventKind.DISPLACED,
+        from_status=from_status,
+        from_slot=from_slot,
+        actor=actor,
+        now=now,
+        reason=reason,
+        caused_by=by,
+    )
+    return Move(victim, EventKind.DISPLACED, from_slot, victim.slot)
+
+
+def _displaceable_in(slot: Slot, rank: int) -> Token | None:
+    # The lowest priority first; among equals the latest arrival.
+    return (
+        Token.objects.filter(
+            slot=slot,
+            status__in=DISPLACEABLE,
+            rank__gt=rank,
+            displaced_count__lt=max_displacements(),
+        )
+        .order_by("-rank", "-requested_at", "-seq")
+        .first()
+    )
+
+
+# --------------------------------------------------------------------------- patients
+
+
+def patient_get_or_create(*, name: str, phone: str, external_id: str = "") -> Patient:
+    """Find the patient by phone number, or register them.
+
+    The phone is the patient's identity at this desk (rule 10); a newer spelling
+    of the name replaces the stored one.
+    """
+    name = " ".join(name.split())
+    try:
+        with transaction.atomic():
+            patient, created = Patient.objects.get_or_create(
+                phone=phone, defaults={"name": name, "external_id": external_id}
+            )
+    except IntegrityError:
+        # Another request registered the same phone a moment ago.
+        patient, created = Patient.objects.get(phone=phone), False
+    if not created and name and patient.name != name:
+        patient.name = name
+        patient.save(update_fields=["name"])
+    return patient
+
+
+# --------------------------------------------------------------------------- issue
+
+
+def token_issue(
+    *,
+    day: DoctorDay,
+    patient: Patient,
+    source: str,
+    slot: Slot | None = None,
+    strict: bool = False,
+    actor=None,
+    now: dt.datetime,
+) -> IssueResult:
+    """Issue a token for ``patient`` on ``day`` (rules 1–5, 10, 11).
+
+    Without ``slot`` the earliest slot of the day that has not ended is wanted.
+    A free seat there is taken; a full slot displaces its lowest-priority
+    displaceable token when the request outranks it; otherwise the token falls
+    through to the earliest later slot with a seat, or the waitlist. With
+    ``strict`` a full slot raises ``SlotFull`` listing alternatives instead.
+    Emergencies are never refused or waitlisted: they overbook as a last resort.
+    """
+    if source not in Source.values:
+        raise errors.InvalidRequest(
+            f"Unknown source {source!r}.", fields={"source": ["Unknown source."]}
+        )
+    with transaction.atomic():
+        day = _lock_day(day.pk)
+        _ensure_day_open(day)
+        existing = Token.objects.for_day(day).active().filter(patient__phone=patient.phone).first()
+        if existing is not None:
+            raise errors.DuplicateToken(
+                f"{patient.name} already holds token {existing.number} for this doctor today.",
+                id=str(existing.id),
+                number=existing.number,
+            )
+        board = _Board(day, now)
+        if slot is not None:
+            wanted = board.get(slot.pk)
+            if wanted.closed:
+                raise errors.SlotClosed(f"The {wanted.label} slot is closed.")
+            if wanted.has_ended(now):
+                raise errors.SlotEnded(f"The {wanted.label} slot has already ended.")
+        else:
+            wanted = board.earliest_live()
+
+        rank = RANK[source]
+        victim = None
+        overbooked = False
+        if board.has_free_seat(wanted) or (victim := _displaceable_in(wanted, rank)) is not None:
+            seat = wanted
+        elif source == Source.EMERGENCY:
+            seat, overbooked = wanted, True
+        elif strict:
+            raise errors.SlotFull(
+                f"The {wanted.label} slot is full.", alternatives=board.alternatives()
+            )
+        else:
+            seat = board.later_with_free_seat(wanted)
+
+        day.token_counter += 1
+        day.save(update_fields=["token_counter"])
+        present = source in ISSUED_PRESENT
+        token = Token.objects.create(
+            day=day,
+            seq=day.token_counter,
+            number=f"{day.doctor.code}-{day.token_counter:03d}",
+            slot=seat,
+            requested_slot=wanted,
+            patient=patient,
+            source=source,
+            rank=rank,
+            status=(Status.CHECKED_IN if present else Status.ALLOCATED)
+            if seat
+            else Status.WAITLISTED,
+            overbooked=overbooked,
+            requested_at=now,
+            checked_in_at=now if present else None,
+            created_by=actor if getattr(actor, "pk", None) else None,
+        )
+        _record(
+            token,
+            EventKind.ISSUED,
+            from_status="",
+            from_slot=None,
+            actor=actor,
+            now=now,
+            reason="Emergency overbooked the slot." if overbooked else "",
+        )
+        moved = []
+        if victim is not None:
+            moved.append(
+                _displace(
+                    board,
+                    victim,
+                    by=token,
+                    actor=actor,
+                    now=now,
+                    reason=f"Seat taken by {token.get_source_display()} token {token.number}.",
+                )
+            )
+        board.seat(seat, +1)
+        return IssueResult(token=token, moved=moved)
+
+
+# --------------------------------------------------------------------------- transitions
+
+# action -> (statuses it may start from, status it leads to, event kind, verb for messages)
+_TRANSITIONS = {
+    "check_in": ((Status.ALLOCATED,), Status.CHECKED_IN, EventKind.CHECKED_IN, "check in"),
+    "call": ((Status.CHECKED_IN,), Status.IN_CONSULTATION, EventKind.CALLED, "call"),
+    "complete": ((Status.IN_CONSULTATION,), Status.COMPLETED, EventKind.COMPLETED, "complete"),
+    "cancel": (
+        (Status.ALLOCATED, Status.WAITLISTED, Status.CHECKED_IN),
+        Status.CANCELLED,
+        EventKind.CANCELLED,
+        "cancel",
+    ),
+    "no_show": (
+        (Status.ALLOCATED, Status.CHECKED_IN, Status.IN_CONSULTATION),
+        Status.NO_SHOW,
+        EventKind.NO_SHOW,
+        "mark as no-show",
+    ),
+}
+
+_TIMESTAMP = {
+    "check_in": "checked_in_at",
+    "call": "called_at",
+    "complete": "completed_at",
+    "cancel": "cancelled_at",
+    "no_show": "no_show_at",
+}
+
+
+def _reload(token: Token) -> Token:
+    return Token.objects.select_related("slot", "patient", "day__doctor").get(pk=token.pk)
+
+
+def _transition(
+    token: Token, action: str, *, actor, now: dt.datetime, reason: str = ""
+) -> ChangeResult:
+    allowed, to_status, kind, verb = _TRANSITIONS[action]
+    with transaction.atomic():
+        day = _lock_day(token.day_id)
+        token = _reload(token)
+        if day.closed_at is not None:
+            raise errors.DayClosed(f"{token.number}: the doctor's day is already closed.")
+        if token.status not in allowed:
+            raise errors.InvalidTransition(
+                f"Cannot {verb} token {token.number}: it is {token.get_status_display().lower()}.",
+                status=token.status,
+            )
+        if action == "call":
+            current = Token.objects.for_day(day).filter(status=Status.IN_CONSULTATION).first()
+            if current is not None:
+                raise errors.ConsultationInProgress(
+                    f"{current.number} is still in consultation: complete it first.",
+                    current=str(current.id),
+                )
+        from_status, from_slot = token.status, token.slot
+        token.status = to_status
+        setattr(token, _TIMESTAMP[action], now)
+        update = ["status", _TIMESTAMP[action]]
+        if action == "cancel" and reason:
+            token.cancel_reason = reason[:300]
+            update.append("cancel_reason")
+        token.save(update_fields=update)
+        _record(
+            token,
+            kind,
+            from_status=from_status,
+            from_slot=from_slot,
+            actor=actor,
+            now=now,
+            reason=reason,
+        )
+        moved: list[Move] = []
+        if from_status in SEAT_HOLDING and to_status not in SEAT_HOLDING:
+            moved = _promote_into(
+                day, from_slot, actor=actor, now=now, reason=f"Seat freed by {token.number}."
+            )
+        return ChangeResult(token=token, moved=moved)
+
+
+def token_check_in(*, token: Token, actor=None, now: dt.datetime) -> ChangeResult:
+    """The patient of an allocated token has arrived (allocated → checked_in)."""
+    return _transition(token, "check_in", actor=actor, now=now)
+
+
+def token_call(*, token: Token, actor=None, now: dt.datetime) -> ChangeResult:
+    """The doctor calls this checked-in patient in (checked_in → in_consultation).
+
+    Refused while another consultation of the same doctor-day is open."""
+    return _transition(token, "call", actor=actor, now=now)
+
+
+def token_call_next(*, day: DoctorDay, actor=None, now: dt.datetime) -> ChangeResult:
+    """Call the first token of the day's calling order (rule 9)."""
+    with transaction.atomic():
+        locked = _lock_day(day.pk)
+        nxt = (
+            Token.objects.for_day(locked)
+            .filter(status=Status.CHECKED_IN)
+            .in_calling_order()
+            .first()
+        )
+        if nxt is None:
+            raise errors.QueueEmpty()
+        # Nested atomic: re-taking our own row lock is free.
+        return _transition(nxt, "call", actor=actor, now=now)
+
+
+def token_complete(*, token: Token, actor=None, now: dt.datetime) -> ChangeResult:
+    """The consultation is over (in_consultation → completed; the seat stays used)."""
+    return _transition(token, "complete", actor=actor, now=now)
+
+
+def token_cancel(*, token: Token, actor=None, now: dt.datetime, reason: str = "") -> ChangeResult:
+    """Cancel an active token; a freed seat is offered to the waitlist (rule 6)."""
+    return _transition(token, "cancel", actor=actor, now=now, reason=reason)
+
+
+def token_mark_no_show(
+    *, token: Token, actor=None, now: dt.datetime, reason: str = ""
+) -> ChangeResult:
+    """The patient did not come; the freed seat is offered to the waitlist (rule 6)."""
+    return _transition(token, "no_show", actor=actor, now=now, reason=reason)
+
+
+def token_reallocate(
+    *, token: Token, slot: Slot, actor=None, now: dt.datetime, reason: str = ""
+) -> ChangeResult:
+    """Staff move a token to another live slot of the same day that has a free seat.
+
+    Never displaces anyone; a full target raises ``SlotFull`` with alternatives.
+    The seat left behind is offered to the waitlist."""
+    with transaction.atomic():
+        day = _lock_day(token.day_id)
+        token = _reload(token)
+        _ensure_day_open(day)
+        if token.status not in (Status.ALLOCATED, Status.CHECKED_IN, Status.WAITLISTED):
+            raise errors.InvalidTransition(
+                f"Cannot reallocate token {token.number}: it is "
+                f"{token.get_status_display().lower()}.",
+                status=token.status,
+            )
+        board = _Board(day, now)
+        target = board.get(slot.pk)
+        if target.pk == token.slot_id:
+            raise errors.InvalidRequest(
+                f"{token.number} is already in the {target.label} slot.",
+                fields={"slot": ["Same slot."]},
+            )
+        if target.closed:
+            raise errors.SlotClosed(f"The {target.label} slot is closed.")
+        if target.has_ended(now):
+            raise errors.SlotEnded(f"The {target.label} slot has already ended.")
+        if not board.has_free_seat(target):
+            raise errors.SlotFull(
+                f"The {target.label} slot is full.", alternatives=board.alternatives()
+            )
+        from_status, from_slot = token.status, token.slot
+        token.slot = target
+        if token.status == Status.WAITLISTED:
+            token.status = _seated_status(token)
+        token.save(update_fields=["slot", "status"])
+        _record(
+            token,
+            EventKind.REALLOCATED,
+            from_status=from_status,
+            from_slot=from_slot,
+            actor=actor,
+            now=now,
+            reason=reason,
+        )
+        moved = []
+        if from_slot is not None:
+            moved = _promote_into(
+                day, from_slot, actor=actor, now=now, reason=f"Seat freed by {token.number}."
+            )
+        return ChangeResult(token=token, moved=moved)
