@@ -112,7 +112,8 @@ DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        DATABASES["default"].setdefault("TEST", {})["NAME"] = "test_opd"
+        # Overridable so that several checkouts can run their suites side by side.
+        DATABASES["default"].setdefault("TEST", {})["NAME"] = env_str("OPD_TEST_DB", "test_opd")
 else:
     # The embedded default: IMMEDIATE transactions take the write lock at BEGIN,
     # so two desks booking at once queue behind the busy timeout instead of one
