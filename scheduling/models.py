@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
@@ -44,6 +45,81 @@ class Doctor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class RosterSession(models.Model):
+    """One weekly session of a doctor: on the ticked weekdays, from ``start`` to
+    ``end``, cut into slots of ``slot_minutes`` with ``capacity`` seats each."""
+
+    doctor = models.ForeignKey(Doctor, on_delete=models.CASCADE, related_name="roster")
+    mon = models.BooleanField("Mon", default=False)
+    tue = models.BooleanField("Tue", default=False)
+    wed = models.BooleanField("Wed", default=False)
+    thu = models.BooleanField("Thu", default=False)
+    fri = models.BooleanField("Fri", default=False)
+    sat = models.BooleanField("Sat", default=False)
+    sun = models.BooleanField("Sun", default=False)
+    start = models.TimeField()
+    end = models.TimeField()
+    slot_minutes = models.PositiveIntegerField(default=60, validators=[MinValueValidator(5)])
+    capacity = models.PositiveIntegerField(default=6, validators=[MinValueValidator(1)])
+
+    class Meta:
+        ordering = ["doctor", "start"]
+        verbose_name = "roster session"
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="roster_end_after_start"),
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="roster_capacity_positive"),
+            models.CheckConstraint(condition=Q(slot_minutes__gte=5), name="roster_slot_minutes"),
+        ]
+
+    def __str__(self) -> str:
+        days = ", ".join(d.title() for d in self.weekday_names()) or "no days"
+        return f"{days} {self.start:%H:%M}–{self.end:%H:%M}"
+
+    def weekday_names(self) -> list[str]:
+        return [name for name in WEEKDAYS if getattr(self, name)]
+
+    def works_on(self, date: dt.date) -> bool:
+        return getattr(self, WEEKDAYS[date.weekday()])
+
+    def slot_times(self) -> list[tuple[dt.time, dt.time]]:
+        """The (start, end) of each slot of the session; a last part shorter than
+        ``slot_minutes`` is not a slot."""
+        times = []
+        step = dt.timedelta(minutes=self.slot_minutes)
+        cursor = dt.datetime.combine(dt.date.min, self.start)
+        stop = dt.datetime.combine(dt.date.min, self.end)
+        while cursor + step <= stop:
+            times.append((cursor.time(), (cursor + step).time()))
+            cursor += step
+        return times
+
+    def clean(self) -> None:
+        errors = {}
+        if self.start and self.end and self.end <= self.start:
+            errors["end"] = "The session must end after it starts."
+        elif self.start and self.end and self.slot_minutes and not self.slot_times():
+            errors["slot_minutes"] = "The session is shorter than one slot."
+        if not self.weekday_names():
+            errors["mon"] = "Tick at least one weekday."
+        if errors:
+            raise ValidationError(errors)
+        if self.doctor_id and self.start and self.end:
+            others = RosterSession.objects.filter(
+                doctor_id=self.doctor_id, start__lt=self.end, end__gt=self.start
+            ).exclude(pk=self.pk)
+            for other in others:
+                shared = set(self.weekday_names()) & set(other.weekday_names())
+                if shared:
+                    raise ValidationError(
+                        f"This session overlaps the doctor's session {other} on "
+                        + ", ".join(d.title() for d in WEEKDAYS if d in shared)
+                        + "."
+                    )
 
 
 class DoctorDay(models.Model):
@@ -113,6 +189,35 @@ class Slot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.start:%H:%M}–{self.end:%H:%M}"
+
+    def clean(self) -> None:
+        """Admin and API validation: the one place for a slot's own rules."""
+        if self.start and self.end and self.end <= self.start:
+            raise ValidationError({"end": "The slot must end after it starts."})
+        if self.capacity is not None and self.capacity < 1:
+            raise ValidationError({"capacity": "Capacity must be at least 1."})
+        if self.pk and self.capacity is not None:
+            from tokens.models import SEAT_HOLDING
+
+            occupied = self.tokens.filter(status__in=SEAT_HOLDING).count()
+            if self.capacity < occupied:
+                raise ValidationError(
+                    {
+                        "capacity": f"{occupied} seats of this slot are already taken: "
+                        f"capacity cannot go below {occupied}."
+                    }
+                )
+        if self.day_id and self.start and self.end:
+            clash = (
+                Slot.objects.filter(day_id=self.day_id, start__lt=self.end, end__gt=self.start)
+                .exclude(pk=self.pk)
+                .first()
+            )
+            if clash is not None:
+                raise ValidationError(
+                    f"This slot overlaps the doctor's {clash.label} slot "
+                    f"on {self.day.date:%d %b %Y}."
+                )
 
     @property
     def start_at(self) -> dt.datetime:

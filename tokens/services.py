@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from scheduling.models import DoctorDay, Slot
 from tokens import errors
@@ -548,3 +549,246 @@ def token_reallocate(
                 day, from_slot, actor=actor, now=now, reason=f"Seat freed by {token.number}."
             )
         return ChangeResult(token=token, moved=moved)
+
+
+# --------------------------------------------------------------------------- day operations
+# Rules 7 and 8 and the end of the day. Same protocol: lock the day first.
+
+
+@dataclass
+class SlotCloseResult:
+    slot: Slot
+    moved: list[Move] = field(default_factory=list)
+
+
+@dataclass
+class DayCancelResult:
+    day: DoctorDay
+    cancelled: list[Token] = field(default_factory=list)
+
+
+@dataclass
+class DayCloseResult:
+    day: DoctorDay
+    expired: list[Token] = field(default_factory=list)
+    no_show: list[Token] = field(default_factory=list)
+    completed: list[Token] = field(default_factory=list)
+    already_closed: bool = False
+
+
+def _end_token(
+    token: Token, *, to_status: str, kind: str, stamp: str, actor, now: dt.datetime, reason: str
+) -> None:
+    from_status, from_slot = token.status, token.slot
+    token.status = to_status
+    setattr(token, stamp, now)
+    update = ["status", stamp]
+    if to_status == Status.CANCELLED:
+        token.cancel_reason = reason[:300]
+        update.append("cancel_reason")
+    token.save(update_fields=update)
+    _record(
+        token,
+        kind,
+        from_status=from_status,
+        from_slot=from_slot,
+        actor=actor,
+        now=now,
+        reason=reason,
+    )
+
+
+def day_set_delay(*, day: DoctorDay, minutes: int, actor=None, now: dt.datetime) -> DoctorDay:
+    """Record that the doctor runs ``minutes`` late (rule 8); every estimate shifts.
+
+    Zero clears the delay. Refused on a cancelled or closed day."""
+    if not isinstance(minutes, int) or isinstance(minutes, bool) or not 0 <= minutes <= 720:
+        raise errors.InvalidRequest(
+            "The delay must be a whole number of minutes from 0 to 720.",
+            fields={"minutes": ["Enter 0 to 720."]},
+        )
+    with transaction.atomic():
+        day = _lock_day(day.pk)
+        _ensure_day_open(day)
+        day.delay_minutes = minutes
+        day.save(update_fields=["delay_minutes"])
+        return day
+
+
+def slot_close(*, slot: Slot, actor=None, now: dt.datetime, reason: str = "") -> SlotCloseResult:
+    """Close a slot (the doctor is called away, rule 8).
+
+    Its tokens that wait for a seat in it (allocated or checked in) move, best
+    priority first, to later live slots with a free seat, else to the waitlist.
+    An emergency is never waitlisted: with no free seat it overbooks the earliest
+    later live slot. A consultation already under way, and finished ones, stay.
+    """
+    with transaction.atomic():
+        day = _lock_day(slot.day_id)
+        _ensure_day_open(day)
+        board = _Board(day, now)
+        closing = board.get(slot.pk)
+        if closing.closed:
+            raise errors.SlotClosed(f"The {closing.label} slot is already closed.")
+        if closing.has_ended(now):
+            raise errors.SlotEnded(f"The {closing.label} slot has already ended.")
+        closing.closed = True
+        closing.closed_reason = reason[:300]
+        closing.save(update_fields=["closed", "closed_reason"])
+        moved = []
+        waiting = (
+            Token.objects.filter(slot=closing, status__in=DISPLACEABLE)
+            .select_related("patient")
+            .order_by("rank", "requested_at", "seq")
+        )
+        for token in waiting:
+            from_status = token.status
+            target = board.later_with_free_seat(closing)
+            token.overbooked = False
+            if target is None and token.source == Source.EMERGENCY:
+                target = next(
+                    (s for s in board.slots if s.start > closing.start and board.is_live(s)), None
+                )
+                token.overbooked = target is not None
+            if target is None:
+                token.slot = None
+                token.status = Status.WAITLISTED
+            else:
+                token.slot = target
+                board.seat(target, +1)
+            board.seat(closing, -1)
+            token.save(update_fields=["slot", "status", "overbooked"])
+            _record(
+                token,
+                EventKind.MOVED,
+                from_status=from_status,
+                from_slot=closing,
+                actor=actor,
+                now=now,
+                reason=reason or f"The {closing.label} slot was closed.",
+            )
+            moved.append(Move(token, EventKind.MOVED, closing, token.slot))
+        return SlotCloseResult(slot=closing, moved=moved)
+
+
+def day_cancel(*, day: DoctorDay, reason: str, actor=None, now: dt.datetime) -> DayCancelResult:
+    """Cancel the doctor's whole day (rule 8).
+
+    Every token still waiting (allocated, checked in, waitlisted) is cancelled
+    with the reason kept; they are returned so reception can phone the patients.
+    A consultation under way is left to finish."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise errors.InvalidRequest(
+            "Say why the day is cancelled: patients will be told.",
+            fields={"reason": ["This field is required."]},
+        )
+    with transaction.atomic():
+        day = _lock_day(day.pk)
+        _ensure_day_open(day)
+        day.cancelled = True
+        day.cancel_reason = reason[:300]
+        day.save(update_fields=["cancelled", "cancel_reason"])
+        to_phone = list(
+            Token.objects.for_day(day)
+            .filter(status__in=(Status.ALLOCATED, Status.CHECKED_IN, Status.WAITLISTED))
+            .select_related("patient", "slot")
+            .order_by("slot__start", "rank", "seq")
+        )
+        for token in to_phone:
+            _end_token(
+                token,
+                to_status=Status.CANCELLED,
+                kind=EventKind.CANCELLED,
+                stamp="cancelled_at",
+                actor=actor,
+                now=now,
+                reason=f"Doctor's day cancelled: {reason}",
+            )
+        return DayCancelResult(day=day, cancelled=to_phone)
+
+
+def tokens_mark_no_shows(
+    *, now: dt.datetime, grace_minutes: int | None = None, actor=None
+) -> list[Token]:
+    """Rule 7: a token still ``allocated`` when its slot ended plus the grace
+    period becomes ``no_show``; freed seats of live slots go to the waitlist.
+
+    Idempotent and safe to run every minute: a token is only ever marked once."""
+    grace = dt.timedelta(
+        minutes=settings.OPD_NO_SHOW_GRACE_MINUTES if grace_minutes is None else grace_minutes
+    )
+    day_ids = (
+        Token.objects.filter(
+            status=Status.ALLOCATED,
+            day__closed_at__isnull=True,
+            day__date__lte=timezone.localdate(now),
+        )
+        .values_list("day_id", flat=True)
+        .distinct()
+    )
+    marked = []
+    for day_id in list(day_ids):
+        with transaction.atomic():
+            day = _lock_day(day_id)
+            overdue = [
+                token
+                for token in Token.objects.for_day(day)
+                .filter(status=Status.ALLOCATED)
+                .select_related("slot", "patient")
+                if _slot_end(day, token.slot) + grace <= now
+            ]
+            for token in overdue:
+                result = token_mark_no_show(
+                    token=token,
+                    actor=actor,
+                    now=now,
+                    reason="Not checked in by the end of the slot.",
+                )
+                marked.append(result.token)
+    return marked
+
+
+def _slot_end(day: DoctorDay, slot: Slot) -> dt.datetime:
+    slot.day = day
+    return slot.end_at
+
+
+def day_close(*, day: DoctorDay, actor=None, now: dt.datetime) -> DayCloseResult:
+    """Close the doctor's day: nothing stays in play (I2).
+
+    Waitlisted tokens and checked-in tokens never called become ``expired``,
+    tokens never checked in ``no_show``, an open consultation ``completed``.
+    Closing an already closed day changes nothing."""
+    with transaction.atomic():
+        day = _lock_day(day.pk)
+        if day.closed_at is not None:
+            return DayCloseResult(day=day, already_closed=True)
+        result = DayCloseResult(day=day)
+        leftovers = Token.objects.for_day(day).active().select_related("patient", "slot")
+        ending = {
+            Status.WAITLISTED: (Status.EXPIRED, EventKind.EXPIRED, "expired_at", result.expired),
+            Status.CHECKED_IN: (Status.EXPIRED, EventKind.EXPIRED, "expired_at", result.expired),
+            Status.ALLOCATED: (Status.NO_SHOW, EventKind.NO_SHOW, "no_show_at", result.no_show),
+            Status.IN_CONSULTATION: (
+                Status.COMPLETED,
+                EventKind.COMPLETED,
+                "completed_at",
+                result.completed,
+            ),
+        }
+        for token in leftovers.order_by("seq"):
+            to_status, kind, stamp, bucket = ending[token.status]
+            _end_token(
+                token,
+                to_status=to_status,
+                kind=kind,
+                stamp=stamp,
+                actor=actor,
+                now=now,
+                reason="The doctor's day was closed.",
+            )
+            bucket.append(token)
+        day.closed_at = now
+        day.save(update_fields=["closed_at"])
+        return result

@@ -1,0 +1,51 @@
+"""Who may do what (DESIGN §1, §5): roles are Django groups.
+
+The one place that says which sources a role may issue and which roles count
+as staff; the API, the pages and the admin all ask here.
+"""
+
+from tokens.models import Source
+
+PORTAL = "portal"
+RECEPTION = "reception"
+DOCTOR = "doctor"
+ADMIN = "admin"
+ROLES = (PORTAL, RECEPTION, DOCTOR, ADMIN)
+STAFF_ROLES = (RECEPTION, DOCTOR, ADMIN)
+
+PORTAL_SOURCES = (Source.PAID, Source.FOLLOW_UP, Source.ONLINE)
+STAFF_SOURCES = tuple(Source)
+
+
+def user_roles(user) -> set[str]:
+    """The roles of ``user``; a superuser holds every staff role (DESIGN §5.1)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return set()
+    cached = getattr(user, "_opd_roles", None)
+    if cached is None:
+        cached = set(user.groups.values_list("name", flat=True))
+        if user.is_superuser:
+            cached |= set(STAFF_ROLES)
+        user._opd_roles = cached
+    return cached
+
+
+def is_staff_member(user) -> bool:
+    return bool(user_roles(user) & set(STAFF_ROLES))
+
+
+def is_portal_client(user) -> bool:
+    return PORTAL in user_roles(user) and not is_staff_member(user)
+
+
+def has_role(user, *roles: str) -> bool:
+    return bool(user_roles(user) & set(roles))
+
+
+def allowed_sources(user) -> tuple[str, ...]:
+    """Sources ``user`` may issue: staff all five, the portal paid/follow-up/online."""
+    if is_staff_member(user):
+        return STAFF_SOURCES
+    if PORTAL in user_roles(user):
+        return PORTAL_SOURCES
+    return ()
