@@ -1,6 +1,12 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # REST API, schema, Swagger UI and /healthz (issue 4).
+    path("", include("tokens.api.urls")),
+    # Staff pages: login, desk, doctor's queue, display, slip (issue 5).
+    path("", include("tokens.pages.urls")),
+    # Analytics page and API (issue 6).
+    path("", include("analytics.urls")),
 ]

@@ -71,3 +71,19 @@ def make_day(*capacities: int, date: dt.date = DAY, doctor=None, start_hour: int
             capacity=capacity,
         )
     return day
+
+
+def slots_of(day) -> list:
+    """The day's slots in time order."""
+    return list(day.slots.order_by("start"))
+
+
+def issue(day, source: str = "online", *, now=None, patient=None, **kwargs):
+    """Issue a token through the engine for a fresh patient (08:00 unless ``now``)."""
+    from django.utils import timezone
+
+    from tokens.services import token_issue
+
+    now = now or timezone.make_aware(dt.datetime.combine(day.date, dt.time(8, 0)))
+    patient = patient or PatientFactory()
+    return token_issue(day=day, patient=patient, source=source, now=now, **kwargs).token

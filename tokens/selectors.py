@@ -140,6 +140,8 @@ def token_placement(token: Token, *, now: dt.datetime | None = None) -> Placemen
     """Position and estimated time of one token (None for finished tokens)."""
     if not token.is_active:
         return Placement(position=None, estimated_time=None)
-    return day_placements(token.day, now=now).get(
+    # Re-read the day: a delay set since ``token`` was loaded must show.
+    day = DoctorDay.objects.get(pk=token.day_id)
+    return day_placements(day, now=now).get(
         token.pk, Placement(position=None, estimated_time=None)
     )

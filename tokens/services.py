@@ -531,9 +531,11 @@ def token_reallocate(
             )
         from_status, from_slot = token.status, token.slot
         token.slot = target
+        # The target has a free seat: an emergency moved there no longer overbooks.
+        token.overbooked = False
         if token.status == Status.WAITLISTED:
             token.status = _seated_status(token)
-        token.save(update_fields=["slot", "status"])
+        token.save(update_fields=["slot", "status", "overbooked"])
         _record(
             token,
             EventKind.REALLOCATED,
