@@ -101,6 +101,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "tokens.pages.context_processors.nav",
             ],
         },
     },
@@ -159,6 +160,45 @@ LOGOUT_REDIRECT_URL = "login"
 OPD_MAX_DISPLACEMENTS = env_int("OPD_MAX_DISPLACEMENTS", 1)
 # Minutes after a slot's end before a never-checked-in token becomes a no-show (rule 7).
 OPD_NO_SHOW_GRACE_MINUTES = env_int("OPD_NO_SHOW_GRACE_MINUTES", 15)
+
+# --- REST API (DESIGN §5) ---
+REST_FRAMEWORK = {
+    # Portal clients and integrations send "Authorization: Token …"; staff may use
+    # their session (CSRF stays enforced for it).
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    # Deny by default: a view that forgets its permission is staff-only, not public.
+    "DEFAULT_PERMISSION_CLASSES": ["tokens.api.permissions.IsStaff"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": env_int("OPD_API_PAGE_SIZE", 50),
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "tokens.api.exceptions.exception_handler",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "OPD Token API",
+    "DESCRIPTION": "Outpatient token desk: departments, doctors, slots and tokens. "
+    'Errors are {"code", "detail", …}; see the README\'s API section.',
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Swagger UI and ReDoc from our own static files (drf-spectacular-sidecar): no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "TokenStatusEnum": "tokens.models.Status",
+        "SourceEnum": "tokens.models.Source",
+        "SlotStatusEnum": "tokens.api.serializers.SLOT_STATUSES",
+    },
+}
 
 LOGGING = {
     "version": 1,

@@ -10,3 +10,6 @@ urlpatterns = [
     # Analytics page and API (issue 6).
     path("", include("analytics.urls")),
 ]
+
+# JSON 404 for unknown /api/ paths (a malformed UUID, say); the HTML page elsewhere.
+handler404 = "tokens.api.health.not_found"

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from scheduling.models import Doctor, DoctorDay, RosterSession, Slot
+from scheduling.models import Department, Doctor, DoctorDay, RosterSession, Slot
 
 
 def day_get_or_create(*, doctor: Doctor, date: dt.date) -> DoctorDay:
@@ -93,3 +93,27 @@ def _generate_day(date: dt.date, sessions: list[RosterSession], result: Generate
                 slot = Slot.objects.create(day=day, start=start, end=end, capacity=session.capacity)
                 existing.append((start, end))
                 result.created.append(slot)
+
+
+def department_create(*, name: str) -> Department:
+    """Add a department; raises ``ValidationError`` for a blank or taken name."""
+    department = Department(name=" ".join(name.split()))
+    department.full_clean()
+    department.save()
+    return department
+
+
+def doctor_create(
+    *, name: str, code: str, department: Department, room: str = "", active: bool = True
+) -> Doctor:
+    """Add a doctor; raises ``ValidationError`` for a bad or taken code."""
+    doctor = Doctor(
+        name=" ".join(name.split()),
+        code=code,
+        department=department,
+        room=room.strip(),
+        active=active,
+    )
+    doctor.full_clean()
+    doctor.save()
+    return doctor

@@ -3,6 +3,7 @@
 import uuid
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -216,3 +217,29 @@ class TokenEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.token.number} {self.kind}"
+
+
+class IdempotencyRecord(models.Model):
+    """The first response to a ``POST /tokens/`` carrying an ``Idempotency-Key``.
+
+    The unique (client, key) index is what makes a retry safe: the row is inserted
+    in the same transaction as the token, so a concurrent duplicate blocks on the
+    index until the first commits and then replays the stored response.
+    """
+
+    client = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="idempotency_records"
+    )
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the request body.")
+    response_status = models.PositiveSmallIntegerField(default=0)
+    response_body = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["client", "key"], name="idempotency_unique_client_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client_id}:{self.key}"

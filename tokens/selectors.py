@@ -142,6 +142,4 @@ def token_placement(token: Token, *, now: dt.datetime | None = None) -> Placemen
         return Placement(position=None, estimated_time=None)
     # Re-read the day: a delay set since ``token`` was loaded must show.
     day = DoctorDay.objects.get(pk=token.day_id)
-    return day_placements(day, now=now).get(
-        token.pk, Placement(position=None, estimated_time=None)
-    )
+    return day_placements(day, now=now).get(token.pk, Placement(position=None, estimated_time=None))

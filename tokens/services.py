@@ -531,11 +531,9 @@ def token_reallocate(
             )
         from_status, from_slot = token.status, token.slot
         token.slot = target
-        # The target has a free seat: an emergency moved there no longer overbooks.
-        token.overbooked = False
         if token.status == Status.WAITLISTED:
             token.status = _seated_status(token)
-        token.save(update_fields=["slot", "status", "overbooked"])
+        token.save(update_fields=["slot", "status"])
         _record(
             token,
             EventKind.REALLOCATED,
@@ -711,12 +709,18 @@ def day_cancel(*, day: DoctorDay, reason: str, actor=None, now: dt.datetime) -> 
 
 
 def tokens_mark_no_shows(
-    *, now: dt.datetime, grace_minutes: int | None = None, actor=None
+    *,
+    now: dt.datetime,
+    grace_minutes: int | None = None,
+    actor=None,
+    day_ids: list[int] | None = None,
 ) -> list[Token]:
     """Rule 7: a token still ``allocated`` when its slot ended plus the grace
     period becomes ``no_show``; freed seats of live slots go to the waitlist.
 
-    Idempotent and safe to run every minute: a token is only ever marked once."""
+    ``day_ids`` limits the sweep to those doctor-days (the simulation must not
+    touch real days). Idempotent and safe to run every minute: a token is only
+    ever marked once."""
     grace = dt.timedelta(
         minutes=settings.OPD_NO_SHOW_GRACE_MINUTES if grace_minutes is None else grace_minutes
     )
@@ -725,6 +729,7 @@ def tokens_mark_no_shows(
             status=Status.ALLOCATED,
             day__closed_at__isnull=True,
             day__date__lte=timezone.localdate(now),
+            **({"day_id__in": day_ids} if day_ids is not None else {}),
         )
         .values_list("day_id", flat=True)
         .distinct()
@@ -794,3 +799,24 @@ def day_close(*, day: DoctorDay, actor=None, now: dt.datetime) -> DayCloseResult
         day.closed_at = now
         day.save(update_fields=["closed_at"])
         return result
+
+
+# --------------------------------------------------------------------------- for user interfaces
+
+# Statuses token_reallocate accepts (kept next to the engine so pages never guess).
+REALLOCATABLE = (Status.ALLOCATED, Status.CHECKED_IN, Status.WAITLISTED)
+
+
+def token_available_actions(token: Token) -> frozenset[str]:
+    """Actions the engine would accept for ``token`` as it is now: ``check_in``,
+    ``call``, ``complete``, ``cancel``, ``no_show``, ``reallocate``.
+
+    Pages use it to offer only buttons that can succeed; the engine still decides
+    under the lock, so a stale page gets a clear error, never a wrong change."""
+    day = token.day
+    if day.closed_at is not None:
+        return frozenset()
+    actions = {name for name, (allowed, *_rest) in _TRANSITIONS.items() if token.status in allowed}
+    if token.status in REALLOCATABLE and not day.cancelled:
+        actions.add("reallocate")
+    return frozenset(actions)

@@ -1,1 +1,53 @@
-urlpatterns: list = []
+"""Staff pages (issue 5): sign-in, desk, doctor's queue, hall display, token slip."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from tokens.pages import views_auth, views_desk, views_display, views_doctor, views_slip
+
+urlpatterns = [
+    path("", views_auth.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Reception desk.
+    path("desk/", views_desk.desk, name="desk"),
+    path("desk/days/<int:day_id>/issue/", views_desk.desk_issue, name="desk_issue"),
+    path(
+        "desk/tokens/<uuid:token_id>/check-in/",
+        views_desk.desk_token_action,
+        {"action": "check_in"},
+        name="desk_check_in",
+    ),
+    path(
+        "desk/tokens/<uuid:token_id>/cancel/",
+        views_desk.desk_token_action,
+        {"action": "cancel"},
+        name="desk_cancel",
+    ),
+    path(
+        "desk/tokens/<uuid:token_id>/no-show/",
+        views_desk.desk_token_action,
+        {"action": "no_show"},
+        name="desk_no_show",
+    ),
+    path(
+        "desk/tokens/<uuid:token_id>/reallocate/",
+        views_desk.desk_token_reallocate,
+        name="desk_reallocate",
+    ),
+    # Doctor's queue.
+    path("doctor/", views_doctor.doctor_queue, name="doctor"),
+    path("doctor/call-next/", views_doctor.doctor_call_next, name="doctor_call_next"),
+    path("doctor/delay/", views_doctor.doctor_delay, name="doctor_delay"),
+    path(
+        "doctor/tokens/<uuid:token_id>/complete/",
+        views_doctor.doctor_complete,
+        name="doctor_complete",
+    ),
+    path(
+        "doctor/tokens/<uuid:token_id>/no-show/", views_doctor.doctor_no_show, name="doctor_no_show"
+    ),
+    # Waiting hall and slip.
+    path("display/", views_display.display, name="display"),
+    path("tokens/<uuid:token_id>/slip/", views_slip.token_slip, name="token_slip"),
+]

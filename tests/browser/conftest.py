@@ -1,0 +1,88 @@
+"""Headless Chromium (Debian's, at /usr/bin/chromium) driven by Playwright against
+pytest-django's live server.
+
+There is deliberately no skip: if Chromium is missing, launching it fails and so
+do these tests (CI installs it). Never run ``playwright install``."""
+
+import os
+from collections.abc import Callable, Iterator
+from urllib.parse import quote
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.pages.conftest import make_user
+from tokens.roles import DOCTOR, RECEPTION
+
+# Playwright's sync API runs an event loop in this thread; Django would otherwise
+# refuse ORM calls from the test body ("You cannot call this from an async context").
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# The pages poll every 5 s; give a change one full interval plus some slack.
+REFRESH_TIMEOUT_MS = 9_000
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def open_page(browser: Browser, live_server) -> Iterator[Callable[..., Page]]:
+    """``open_page(path, user=None)``: a new browser context (own cookies), signed
+    in through the login form when ``user`` is given, at ``path``."""
+    contexts = []
+
+    def _open(path: str, user=None) -> Page:
+        context = browser.new_context(viewport={"width": 1366, "height": 768})
+        context.set_default_timeout(REFRESH_TIMEOUT_MS)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("dialog", lambda dialog: dialog.accept())  # hx-confirm prompts
+        if user is not None:
+            page.goto(f"{live_server.url}/login/?next={quote(path)}")
+            page.fill("input[name=username]", user.username)
+            page.fill("input[name=password]", "pw")
+            page.click("button[type=submit]")
+            page.wait_for_url(f"**{path.split('?')[0]}*")
+        else:
+            page.goto(f"{live_server.url}{path}")
+        return page
+
+    yield _open
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def reception(transactional_db):
+    return make_user("reena", RECEPTION, first_name="Reena")
+
+
+@pytest.fixture
+def doctor_login(transactional_db):
+    return make_user("asha", DOCTOR)
+
+
+def mark_page(page: Page) -> None:
+    """Leave a marker in the window: it survives htmx swaps but not a reload."""
+    page.evaluate("window.__notReloaded = true")
+
+
+def was_not_reloaded(page: Page) -> bool:
+    return page.evaluate("window.__notReloaded === true")

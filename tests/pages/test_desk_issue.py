@@ -1,0 +1,127 @@
+import pytest
+
+from tests.factories import issue, make_day
+from tests.pages.conftest import HTMX
+from tokens.models import Patient, Source, Status, Token
+
+pytestmark = pytest.mark.django_db
+
+
+def post_issue(client, day, headers=None, follow=False, **fields):
+    data = {"name": "Asha Rao", "phone": "+919812345678", "source": "walk_in", **fields}
+    return client.post(f"/desk/days/{day.pk}/issue/", data, follow=follow, **(headers or {}))
+
+
+def test_it_issues_a_walk_in_and_redirects_back_to_the_desk(desk, day):
+    response = post_issue(desk, day)
+    token = Token.objects.get()
+    assert response.status_code == 302
+    assert f"doctor={day.doctor.pk}" in response["Location"]
+    assert f"issued={token.pk}" in response["Location"]
+    assert token.status == Status.CHECKED_IN
+
+
+def test_it_shows_the_issued_token_after_the_redirect(desk, day):
+    response = post_issue(desk, day, follow=True)
+    token = Token.objects.get()
+    assert f'data-token="{token.number}"' in response.content.decode()
+    assert f"/tokens/{token.pk}/slip/" in response.content.decode()
+
+
+def test_it_returns_the_issue_panel_to_htmx_with_an_event(desk, day):
+    response = post_issue(desk, day, HTMX)
+    token = Token.objects.get()
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in html
+    assert html.strip().startswith('<section id="issue-panel"')
+    assert f'data-token="{token.number}"' in html
+    assert "tokenIssued" in response["HX-Trigger"]
+
+
+def test_it_books_the_chosen_slot(desk, day):
+    slot = day.slots.order_by("start").last()
+    post_issue(desk, day, slot=slot.pk, source="online")
+    assert Token.objects.get().slot == slot
+
+
+def test_it_normalises_the_phone_number(desk, day):
+    post_issue(desk, day, phone="98123 45678")
+    assert Patient.objects.get().phone == "9812345678"
+
+
+def test_it_tells_which_token_was_moved_to_make_room(desk):
+    day = make_day(1, 1)
+    walk_in = issue(day, "walk_in")
+    html = post_issue(desk, day, HTMX, source="emergency").content.decode()
+    assert f"{walk_in.number} was moved to" in html
+
+
+def test_it_refuses_a_duplicate_with_the_apis_message(desk, day):
+    first = issue(day, "online")
+    response = post_issue(desk, day, HTMX, name=first.patient.name, phone=first.patient.phone)
+    assert response.status_code == 409
+    assert (
+        f"{first.patient.name} already holds token {first.number} for this doctor today."
+        in response.content.decode()
+    )
+    assert Token.objects.count() == 1
+
+
+def test_it_rerenders_the_full_page_with_the_error_without_javascript(desk, day):
+    first = issue(day, "online")
+    response = post_issue(desk, day, name="X", phone=first.patient.phone)
+    assert response.status_code == 409
+    assert b"<html" in response.content
+    assert b'data-code="duplicate_token"' in response.content
+
+
+def test_it_refuses_a_bad_phone_and_keeps_what_was_typed(desk, day):
+    response = post_issue(desk, day, HTMX, phone="12ab")
+    assert response.status_code == 400
+    assert b"Enter a phone number of 7 to 15 digits" in response.content
+    assert b'value="Asha Rao"' in response.content
+    assert not Patient.objects.exists()
+
+
+def test_it_refuses_a_source_that_does_not_exist(desk, day):
+    response = post_issue(desk, day, HTMX, source="vip")
+    assert response.status_code == 400
+    assert not Token.objects.exists()
+
+
+def test_it_refuses_a_slot_of_another_day(desk, day):
+    foreign = make_day(2).slots.get()
+    response = post_issue(desk, day, HTMX, slot=foreign.pk)
+    assert response.status_code == 400
+    assert b"That slot does not belong to this doctor&#x27;s day." in response.content
+    assert not Patient.objects.exists()
+
+
+def test_it_refuses_a_cancelled_day_and_leaves_no_patient_behind(desk, day):
+    day.cancelled = True
+    day.save()
+    response = post_issue(desk, day, HTMX)
+    assert response.status_code == 409
+    assert not Patient.objects.exists()
+
+
+def test_it_offers_reception_every_source(desk, day):
+    html = desk.get(f"/desk/?doctor={day.doctor.pk}&date={day.date:%Y-%m-%d}").content.decode()
+    for source in Source.values:
+        assert f'name="source" value="{source}"' in html
+
+
+def test_it_defaults_the_source_to_walk_in(desk, day):
+    html = desk.get(f"/desk/?doctor={day.doctor.pk}&date={day.date:%Y-%m-%d}").content.decode()
+    assert 'value="walk_in" checked' in html
+
+
+def test_it_refuses_issuing_to_a_doctor(client, doctor_user, day):
+    client.force_login(doctor_user)
+    assert post_issue(client, day).status_code == 403
+    assert not Token.objects.exists()
+
+
+def test_it_refuses_a_get(desk, day):
+    assert desk.get(f"/desk/days/{day.pk}/issue/").status_code == 405

@@ -1,0 +1,390 @@
+"""Token endpoints of the REST API (DESIGN §5, §5.1).
+
+One small view per operation: validate the input, call the service, serialize.
+Every rule lives in ``tokens.services``; these views only decide who may ask.
+"""
+
+import datetime as dt
+import re
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import serializers
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.generics import GenericAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from scheduling.models import Doctor, DoctorDay, Slot
+from tokens import errors as token_errors
+from tokens import roles, services
+from tokens.api.filters import TokenFilter
+from tokens.api.permissions import IsPortalOrStaff, IsStaff
+from tokens.api.schema import errors
+from tokens.api.serializers import (
+    AuthTokenResponseSerializer,
+    EventSerializer,
+    TokenSerializer,
+    token_context,
+)
+from tokens.idempotency import idempotent_call, request_fingerprint
+from tokens.models import Source, Token, phone_validator
+
+# -------------------------------------------------------------------------- auth
+
+
+class AuthTokenApi(ObtainAuthToken):
+    """Exchange a username and password for an API token."""
+
+    # Credentials are the authentication here; a stale session must not trigger CSRF.
+    authentication_classes = ()
+
+    @extend_schema(
+        operation_id="auth_token_create",
+        tags=["auth"],
+        request=inline_serializer(
+            "AuthTokenRequest",
+            {"username": serializers.CharField(), "password": serializers.CharField()},
+        ),
+        responses={200: AuthTokenResponseSerializer, **errors(400)},
+        auth=[],
+    )
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().post(request, *args, **kwargs)
+
+
+# -------------------------------------------------------------------------- helpers
+
+
+def _tokens() -> Any:
+    return Token.objects.select_related("day", "slot", "patient")
+
+
+def get_token_for_user(request: Request, token_id: Any) -> Token:
+    """The token, if this client may see it: staff see all, the portal its own.
+
+    Someone else's token is reported as missing, not forbidden, so that a portal
+    client cannot probe which token ids exist."""
+    tokens = _tokens()
+    if not roles.is_staff_member(request.user):
+        tokens = tokens.filter(created_by=request.user)
+    token = tokens.filter(pk=token_id).first()
+    if token is None:
+        raise NotFound("No such token.")
+    return token
+
+
+def token_response(request: Request, token: Token, *, moved=None, status: int = 200) -> Response:
+    token = _tokens().get(pk=token.pk)  # re-read: the service may have moved it
+    data = TokenSerializer(token, context=token_context(request, moved=moved)).data
+    return Response(data, status=status)
+
+
+# -------------------------------------------------------------------------- list and issue
+
+IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+
+
+class TokenIssueInput(serializers.Serializer):
+    class PatientInput(serializers.Serializer):
+        name = serializers.CharField(min_length=1, max_length=120)
+        phone = serializers.CharField(max_length=16, validators=[phone_validator])
+
+    doctor = serializers.IntegerField(required=False, min_value=1)
+    date = serializers.DateField(required=False)
+    slot = serializers.IntegerField(required=False, min_value=1)
+    strict = serializers.BooleanField(default=False)
+    source = serializers.ChoiceField(choices=Source.choices)
+    patient = PatientInput()
+
+    def validate_date(self, value: dt.date) -> dt.date:
+        if value < timezone.localdate():
+            raise serializers.ValidationError("That date is in the past.")
+        return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "slot" not in attrs:
+            missing = {
+                name: ["Give the doctor and the date, or a slot."]
+                for name in ("doctor", "date")
+                if name not in attrs
+            }
+            if missing:
+                raise serializers.ValidationError(missing)
+        return attrs
+
+
+def _resolve_day(data: dict[str, Any]) -> tuple[DoctorDay, Slot | None]:
+    """The doctor-day (and slot) a booking asks for; 404 for unknown ids, 409 when
+    the doctor has no session that day. Never creates a day: bookings only go
+    into days the schedule already has."""
+    slot = None
+    if "slot" in data:
+        slot = Slot.objects.select_related("day__doctor").filter(pk=data["slot"]).first()
+        if slot is None or not slot.day.doctor.active:
+            raise NotFound(f"No slot with id {data['slot']}.")
+        day = slot.day
+        mismatch = {}
+        if "doctor" in data and data["doctor"] != day.doctor_id:
+            mismatch["slot"] = ["That slot belongs to another doctor."]
+        if "date" in data and data["date"] != day.date:
+            mismatch["slot"] = ["That slot is on another date."]
+        if mismatch:
+            raise ValidationError(mismatch)
+        if day.date < timezone.localdate():
+            raise ValidationError({"slot": ["That slot is in the past."]})
+        return day, slot
+    doctor = Doctor.objects.filter(pk=data["doctor"], active=True).first()
+    if doctor is None:
+        raise NotFound(f"No doctor with id {data['doctor']}.")
+    day = (
+        DoctorDay.objects.select_related("doctor").filter(doctor=doctor, date=data["date"]).first()
+    )
+    if day is None or not day.slots.exists():
+        raise token_errors.NoOpenSlot(f"Dr {doctor.name} has no slots on {data['date']:%d %b %Y}.")
+    return day, None
+
+
+class TokenListCreateApi(GenericAPIView):
+    permission_classes = [IsPortalOrStaff]
+    filterset_class = TokenFilter
+    serializer_class = TokenSerializer
+
+    def get_queryset(self) -> Any:
+        tokens = _tokens().order_by("-day__date", "day_id", "seq")
+        if getattr(self, "swagger_fake_view", False):  # the schema generator has no user
+            return tokens.none()
+        if not roles.is_staff_member(self.request.user):
+            tokens = tokens.filter(created_by=self.request.user)
+        return tokens
+
+    @extend_schema(
+        operation_id="tokens_list",
+        summary="Tokens (staff: all; portal: the ones it issued)",
+        responses={200: TokenSerializer(many=True), **errors(400, 404)},
+    )
+    def get(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        data = TokenSerializer(page, many=True, context=token_context(request)).data
+        return self.get_paginated_response(data)
+
+    @extend_schema(
+        operation_id="tokens_create",
+        summary="Book a token (rules 1–5, 10)",
+        request=TokenIssueInput,
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                description="1–255 printable ASCII characters, unique per booking. "
+                "A retry with the same key gets the first response back.",
+                pattern=IDEMPOTENCY_KEY.pattern,
+            )
+        ],
+        responses={201: TokenSerializer, **errors(400, 404, 409, 422)},
+    )
+    def post(self, request: Request) -> Response:
+        key = request.headers.get("Idempotency-Key")
+        if key is not None and not IDEMPOTENCY_KEY.match(key):
+            raise ValidationError({"Idempotency-Key": ["Use 1 to 255 printable ASCII characters."]})
+        serializer = TokenIssueInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        # Never trust a client with a priority it may not grant (DESIGN §5).
+        if data["source"] not in roles.allowed_sources(request.user):
+            raise token_errors.SourceNotAllowed(
+                f"This client may not issue {data['source']} tokens.",
+                allowed=list(roles.allowed_sources(request.user)),
+            )
+        day, slot = _resolve_day(data)
+
+        def book() -> services.IssueResult:
+            patient = services.patient_get_or_create(
+                name=data["patient"]["name"], phone=data["patient"]["phone"]
+            )
+            return services.token_issue(
+                day=day,
+                patient=patient,
+                source=data["source"],
+                slot=slot,
+                strict=data["strict"],
+                actor=request.user,
+                now=timezone.now(),
+            )
+
+        if key is None:
+            # Patient and token together: a refused booking leaves nothing behind.
+            with transaction.atomic():
+                result = book()
+            # Serialized after commit, so the day's lock is not held meanwhile.
+            return token_response(request, result.token, moved=result.moved, status=201)
+
+        def book_and_serialize() -> tuple[int, dict[str, Any]]:
+            # The stored body must commit with the record, so it is built in the
+            # transaction (the lock is held for those few reads longer).
+            result = book()
+            response = token_response(request, result.token, moved=result.moved, status=201)
+            return response.status_code, response.data
+
+        stored = idempotent_call(
+            client=request.user,
+            key=key,
+            fingerprint=request_fingerprint(data),
+            produce=book_and_serialize,
+        )
+        headers = {"Idempotent-Replayed": "true"} if stored.replayed else {}
+        return Response(stored.body, status=stored.status, headers=headers)
+
+
+class TokenDetailApi(APIView):
+    permission_classes = [IsPortalOrStaff]
+
+    @extend_schema(
+        operation_id="tokens_retrieve",
+        summary="A token with its position and estimated time",
+        responses={200: TokenSerializer, **errors(404)},
+    )
+    def get(self, request: Request, token_id: Any) -> Response:
+        return token_response(request, get_token_for_user(request, token_id))
+
+
+# -------------------------------------------------------------------------- transitions
+
+
+class ReasonInput(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
+
+
+class TokenCancelApi(APIView):
+    permission_classes = [IsPortalOrStaff]
+
+    @extend_schema(
+        operation_id="tokens_cancel",
+        summary="Cancel a token (portal: its own); the seat goes to the waitlist",
+        request=ReasonInput,
+        responses={200: TokenSerializer, **errors(400, 404, 409)},
+    )
+    def post(self, request: Request, token_id: Any) -> Response:
+        token = get_token_for_user(request, token_id)
+        serializer = ReasonInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = services.token_cancel(
+            token=token,
+            actor=request.user,
+            now=timezone.now(),
+            reason=serializer.validated_data["reason"],
+        )
+        return token_response(request, result.token, moved=result.moved)
+
+
+class _StaffTransitionApi(APIView):
+    """A staff-only transition without input: check in, call, complete."""
+
+    permission_classes = [IsStaff]
+    service: Any = None
+
+    def post(self, request: Request, token_id: Any) -> Response:
+        token = get_token_for_user(request, token_id)
+        result = self.service(token=token, actor=request.user, now=timezone.now())
+        return token_response(request, result.token, moved=result.moved)
+
+
+def _transition_schema(operation_id: str, summary: str) -> Any:
+    return extend_schema_view(
+        post=extend_schema(
+            operation_id=operation_id,
+            summary=summary,
+            request=None,
+            responses={200: TokenSerializer, **errors(404, 409)},
+        )
+    )
+
+
+@_transition_schema("tokens_check_in", "The patient arrived (allocated → checked_in)")
+class TokenCheckInApi(_StaffTransitionApi):
+    service = staticmethod(services.token_check_in)
+
+
+@_transition_schema("tokens_call", "Call the patient in (checked_in → in_consultation)")
+class TokenCallApi(_StaffTransitionApi):
+    service = staticmethod(services.token_call)
+
+
+@_transition_schema("tokens_complete", "The consultation is over (→ completed)")
+class TokenCompleteApi(_StaffTransitionApi):
+    service = staticmethod(services.token_complete)
+
+
+class TokenNoShowApi(APIView):
+    permission_classes = [IsStaff]
+
+    @extend_schema(
+        operation_id="tokens_no_show",
+        summary="The patient did not come; the seat goes to the waitlist",
+        request=ReasonInput,
+        responses={200: TokenSerializer, **errors(400, 404, 409)},
+    )
+    def post(self, request: Request, token_id: Any) -> Response:
+        token = get_token_for_user(request, token_id)
+        serializer = ReasonInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = services.token_mark_no_show(
+            token=token,
+            actor=request.user,
+            now=timezone.now(),
+            reason=serializer.validated_data["reason"],
+        )
+        return token_response(request, result.token, moved=result.moved)
+
+
+class TokenReallocateApi(APIView):
+    permission_classes = [IsStaff]
+
+    class ReallocateInput(ReasonInput):
+        slot = serializers.IntegerField(min_value=1)
+
+    @extend_schema(
+        operation_id="tokens_reallocate",
+        summary="Move a token to another slot of its day with a free seat",
+        request=ReallocateInput,
+        responses={200: TokenSerializer, **errors(400, 404, 409)},
+    )
+    def post(self, request: Request, token_id: Any) -> Response:
+        token = get_token_for_user(request, token_id)
+        serializer = self.ReallocateInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        slot = Slot.objects.filter(pk=serializer.validated_data["slot"]).first()
+        if slot is None:
+            raise NotFound(f"No slot with id {serializer.validated_data['slot']}.")
+        result = services.token_reallocate(
+            token=token,
+            slot=slot,
+            actor=request.user,
+            now=timezone.now(),
+            reason=serializer.validated_data["reason"],
+        )
+        return token_response(request, result.token, moved=result.moved)
+
+
+class TokenEventsApi(APIView):
+    permission_classes = [IsStaff]
+
+    @extend_schema(
+        operation_id="tokens_events",
+        summary="The token's audit trail, oldest first",
+        responses={200: EventSerializer(many=True), **errors(404)},
+    )
+    def get(self, request: Request, token_id: Any) -> Response:
+        token = get_token_for_user(request, token_id)
+        events = token.events.select_related("actor").order_by("id")
+        return Response(EventSerializer(events, many=True).data)

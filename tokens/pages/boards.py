@@ -1,0 +1,263 @@
+"""What the pages show, built from the tokens selectors.
+
+Small read-only view-models: every attribute is computed on first use
+(``cached_property``), so a fragment that shows only the waitlist runs only the
+waitlist's queries. They hold presentation only — no rule is decided here.
+"""
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from django.db.models import Q
+
+from scheduling.models import Doctor, DoctorDay, Slot
+from tokens.models import Status, Token
+from tokens.selectors import (
+    Placement,
+    day_calling_order,
+    day_now_serving,
+    day_placements,
+    day_slots,
+    day_waitlist,
+)
+from tokens.services import token_available_actions
+
+NO_PLACEMENT = Placement(position=None, estimated_time=None)
+SEARCH_LIMIT = 25
+# How many numbers after "now serving" the hall board shows per doctor.
+DISPLAY_NEXT = 3
+
+
+@dataclass
+class SlotCard:
+    """One slot with its capacity bar."""
+
+    slot: Slot
+    occupied: int
+    overbooked: int
+    now: dt.datetime
+
+    @property
+    def capacity(self) -> int:
+        return self.slot.capacity
+
+    @property
+    def free(self) -> int:
+        return max(self.capacity - self.occupied, 0)
+
+    @property
+    def percent(self) -> int:
+        return min(100, round(100 * self.occupied / self.capacity))
+
+    @property
+    def state(self) -> str:
+        """closed, ended, full or open — the slot's marker and bar colour."""
+        if self.slot.closed:
+            return "closed"
+        if self.slot.has_ended(self.now):
+            return "ended"
+        if self.occupied >= self.capacity:
+            return "full"
+        return "open"
+
+    @property
+    def takes_tokens(self) -> bool:
+        return self.state in ("open", "full")
+
+
+@dataclass
+class TokenRow:
+    """A token with its place in the queue and what staff may do with it now."""
+
+    token: Token
+    placement: Placement
+    move_targets: list[SlotCard] = field(default_factory=list)
+
+    @cached_property
+    def actions(self) -> frozenset[str]:
+        return token_available_actions(self.token)
+
+    @property
+    def is_finished(self) -> bool:
+        return not self.token.is_active
+
+
+def slot_cards(day: DoctorDay, now: dt.datetime) -> list[SlotCard]:
+    return [
+        SlotCard(slot=s, occupied=s.occupied, overbooked=s.overbooked_count, now=now)
+        for s in day_slots(day)
+    ]
+
+
+def _rows(tokens: list[Token], now: dt.datetime, cards_by_day: dict[int, list[SlotCard]]):
+    placements_by_day: dict[int, dict] = {}
+    rows = []
+    for token in tokens:
+        if token.day_id not in placements_by_day:
+            placements_by_day[token.day_id] = day_placements(token.day, now=now)
+        if token.day_id not in cards_by_day:
+            cards_by_day[token.day_id] = slot_cards(token.day, now)
+        targets = [
+            c
+            for c in cards_by_day[token.day_id]
+            if c.state == "open" and c.slot.pk != token.slot_id
+        ]
+        placement = placements_by_day[token.day_id].get(token.pk, NO_PLACEMENT)
+        rows.append(TokenRow(token=token, placement=placement, move_targets=targets))
+    return rows
+
+
+def token_row(token: Token, now: dt.datetime) -> TokenRow:
+    """The row of one token, freshly read (after an action changed it)."""
+    token = Token.objects.select_related("patient", "slot", "day__doctor").get(pk=token.pk)
+    return _rows([token], now, {})[0]
+
+
+def _token_query():
+    return Token.objects.select_related("patient", "slot", "day__doctor__department")
+
+
+def search_tokens(date: dt.date, q: str):
+    """Tokens of ``date`` (any doctor) whose number or patient phone matches ``q``."""
+    digits = re.sub(r"\D", "", q)
+    match = Q(number__icontains=q.strip())
+    if len(digits) >= 3:
+        match |= Q(patient__phone__contains=digits)
+    return (
+        _token_query()
+        .filter(match, day__date=date)
+        .order_by("day__doctor__name", "seq")[:SEARCH_LIMIT]
+    )
+
+
+@dataclass
+class DeskBoard:
+    """Everything the reception desk shows for one doctor-day (or a search)."""
+
+    day: DoctorDay | None
+    now: dt.datetime
+    date: dt.date
+    q: str = ""
+
+    @cached_property
+    def slots(self) -> list[SlotCard]:
+        return slot_cards(self.day, self.now) if self.day else []
+
+    @cached_property
+    def open_slots(self) -> list[SlotCard]:
+        return [c for c in self.slots if c.takes_tokens]
+
+    @cached_property
+    def totals(self) -> dict[str, int]:
+        return {
+            "capacity": sum(c.capacity for c in self.slots),
+            "occupied": sum(c.occupied for c in self.slots),
+            "overbooked": sum(c.overbooked for c in self.slots),
+        }
+
+    @cached_property
+    def token_rows(self) -> list[TokenRow]:
+        """The search results, or else the day's tokens by slot (waitlist last)."""
+        if self.q:
+            tokens = list(search_tokens(self.date, self.q))
+        elif self.day:
+            tokens = list(
+                _token_query()
+                .filter(day=self.day)
+                .order_by("slot__start", "seq")  # PostgreSQL and SQLite differ on NULLs
+            )
+            tokens.sort(key=lambda t: (t.slot is None, t.slot.start if t.slot else dt.time()))
+        else:
+            tokens = []
+        cards = {self.day.pk: self.slots} if self.day else {}
+        return _rows(tokens, self.now, cards)
+
+    @cached_property
+    def waitlist(self) -> list[Token]:
+        return list(day_waitlist(self.day)) if self.day else []
+
+    @cached_property
+    def calling_order(self) -> list[Token]:
+        return list(day_calling_order(self.day)) if self.day else []
+
+    @cached_property
+    def now_serving(self) -> Token | None:
+        return day_now_serving(self.day) if self.day else None
+
+
+@dataclass
+class DoctorBoard:
+    """A doctor's live queue for one day."""
+
+    doctor: Doctor
+    day: DoctorDay | None
+    now: dt.datetime
+
+    @cached_property
+    def placements(self) -> dict:
+        return day_placements(self.day, now=self.now) if self.day else {}
+
+    @cached_property
+    def now_serving(self) -> Token | None:
+        return day_now_serving(self.day) if self.day else None
+
+    @cached_property
+    def calling_order(self) -> list[TokenRow]:
+        if not self.day:
+            return []
+        return [
+            TokenRow(token=t, placement=self.placements.get(t.pk, NO_PLACEMENT))
+            for t in day_calling_order(self.day)
+        ]
+
+    @cached_property
+    def not_arrived(self) -> list[TokenRow]:
+        """Seat holders not checked in yet, in slot order."""
+        if not self.day:
+            return []
+        tokens = _token_query().filter(day=self.day, status=Status.ALLOCATED).in_calling_order()
+        return [
+            TokenRow(token=t, placement=self.placements.get(t.pk, NO_PLACEMENT)) for t in tokens
+        ]
+
+    @cached_property
+    def counts(self) -> dict[str, int]:
+        if not self.day:
+            return {}
+        done = Token.objects.for_day(self.day)
+        return {
+            "completed": done.filter(status=Status.COMPLETED).count(),
+            "waiting": len(self.calling_order),
+            "not_arrived": len(self.not_arrived),
+            "waitlisted": done.filter(status=Status.WAITLISTED).count(),
+            "no_show": done.filter(status=Status.NO_SHOW).count(),
+        }
+
+
+@dataclass
+class DisplayPanel:
+    """One doctor on the waiting-hall board: numbers only, never a name."""
+
+    doctor: Doctor
+    day: DoctorDay | None
+
+    @cached_property
+    def now_serving(self) -> str | None:
+        token = day_now_serving(self.day) if self.day else None
+        return token.number if token else None
+
+    @cached_property
+    def next_numbers(self) -> list[str]:
+        if not self.day:
+            return []
+        return [t.number for t in day_calling_order(self.day)[:DISPLAY_NEXT]]
+
+
+def display_panels(doctors: list[Doctor], date: dt.date) -> list[DisplayPanel]:
+    days = {
+        d.doctor_id: d
+        for d in DoctorDay.objects.filter(doctor__in=doctors, date=date).select_related("doctor")
+    }
+    return [DisplayPanel(doctor=doc, day=days.get(doc.pk)) for doc in doctors]
