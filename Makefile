@@ -39,3 +39,7 @@ lint: install-dev
 fmt: install-dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# Speed and memory (DESIGN §7) on a throw-away PostgreSQL database opd_bench.
+bench: install-dev
+	$(PY) bench/benchmark.py $(ARGS)
