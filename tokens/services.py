@@ -31,6 +31,8 @@ from tokens.models import (
     TokenEvent,
 )
 
+# Statuses token_reallocate accepts (pages ask token_available_actions, never guess).
+REALLOCATABLE = (Status.ALLOCATED, Status.CHECKED_IN, Status.WAITLISTED)
 # Sources whose patient is standing at the desk when the token is issued.
 ISSUED_PRESENT = (Source.EMERGENCY, Source.WALK_IN)
 
@@ -198,6 +200,17 @@ def _promote_into(
     return moves
 
 
+def _reseat(board: _Board, token: Token, from_slot: Slot, target: Slot | None) -> None:
+    """Move ``token`` out of ``from_slot`` into ``target``, or the waitlist if None."""
+    if target is None:
+        token.slot = None
+        token.status = Status.WAITLISTED
+    else:
+        token.slot = target
+        board.seat(target, +1)
+    board.seat(from_slot, -1)
+
+
 def _displace(
     board: _Board, victim: Token, *, by: Token, actor, now: dt.datetime, reason: str
 ) -> Move:
@@ -206,15 +219,8 @@ def _displace(
     Never displaces anyone else in turn (no cascades)."""
     from_slot = victim.slot
     from_status = victim.status
-    target = board.later_with_free_seat(from_slot)
     victim.displaced_count += 1
-    if target is None:
-        victim.slot = None
-        victim.status = Status.WAITLISTED
-    else:
-        victim.slot = target
-        board.seat(target, +1)
-    board.seat(from_slot, -1)
+    _reseat(board, victim, from_slot, board.later_with_free_seat(from_slot))
     victim.save(update_fields=["slot", "status", "displaced_count"])
     _record(
         victim,
@@ -508,7 +514,7 @@ def token_reallocate(
         day = _lock_day(token.day_id)
         token = _reload(token)
         _ensure_day_open(day)
-        if token.status not in (Status.ALLOCATED, Status.CHECKED_IN, Status.WAITLISTED):
+        if token.status not in REALLOCATABLE:
             raise errors.InvalidTransition(
                 f"Cannot reallocate token {token.number}: it is "
                 f"{token.get_status_display().lower()}.",
@@ -531,9 +537,11 @@ def token_reallocate(
             )
         from_status, from_slot = token.status, token.slot
         token.slot = target
+        # ``overbooked`` means "took its current seat beyond capacity": this one is free.
+        token.overbooked = False
         if token.status == Status.WAITLISTED:
             token.status = _seated_status(token)
-        token.save(update_fields=["slot", "status"])
+        token.save(update_fields=["slot", "status", "overbooked"])
         _record(
             token,
             EventKind.REALLOCATED,
@@ -650,13 +658,7 @@ def slot_close(*, slot: Slot, actor=None, now: dt.datetime, reason: str = "") ->
                     (s for s in board.slots if s.start > closing.start and board.is_live(s)), None
                 )
                 token.overbooked = target is not None
-            if target is None:
-                token.slot = None
-                token.status = Status.WAITLISTED
-            else:
-                token.slot = target
-                board.seat(target, +1)
-            board.seat(closing, -1)
+            _reseat(board, token, closing, target)
             token.save(update_fields=["slot", "status", "overbooked"])
             _record(
                 token,
@@ -802,9 +804,6 @@ def day_close(*, day: DoctorDay, actor=None, now: dt.datetime) -> DayCloseResult
 
 
 # --------------------------------------------------------------------------- for user interfaces
-
-# Statuses token_reallocate accepts (kept next to the engine so pages never guess).
-REALLOCATABLE = (Status.ALLOCATED, Status.CHECKED_IN, Status.WAITLISTED)
 
 
 def token_available_actions(token: Token) -> frozenset[str]:

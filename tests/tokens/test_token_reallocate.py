@@ -140,11 +140,6 @@ def test_it_refuses_a_cancelled_day(day):
         token_reallocate(token=token, slot=slots_of(day)[1], now=at(8, 30))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Open question for the lead: the overbook flag follows an emergency into a "
-    "free seat (the reference model in test_policy_model.py expects that too).",
-)
 def test_a_reallocated_overbook_takes_a_regular_seat():
     day = make_day(1, 1)
     s9, s10 = slots_of(day)
