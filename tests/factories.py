@@ -87,3 +87,15 @@ def issue(day, source: str = "online", *, now=None, patient=None, **kwargs):
     now = now or timezone.make_aware(dt.datetime.combine(day.date, dt.time(8, 0)))
     patient = patient or PatientFactory()
     return token_issue(day=day, patient=patient, source=source, now=now, **kwargs).token
+
+
+def make_user(username: str, *roles: str, **fields):
+    """A login holding the given roles (group names). No password: hashing one is
+    slow and the tests sign in with ``force_login`` / ``force_authenticate``."""
+    from django.contrib.auth.models import Group, User
+
+    user = User.objects.create_user(username=username, **fields)
+    for role in roles:
+        # get_or_create: transactional tests flush the groups the migration made.
+        user.groups.add(Group.objects.get_or_create(name=role)[0])
+    return user

@@ -1,18 +1,11 @@
 """People for the analytics tests and a small day built by hand with known figures."""
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 
 from tests.conftest import at
-from tests.factories import PatientFactory, make_day, slots_of
+from tests.factories import PatientFactory, make_day, make_user, slots_of
 from tokens.services import token_call, token_cancel, token_check_in, token_complete, token_issue
-
-
-def make_user(username: str, *groups: str) -> User:
-    user = User.objects.create_user(username=username, password="s3cret-pass")
-    for name in groups:
-        user.groups.add(Group.objects.get(name=name))
-    return user
 
 
 @pytest.fixture

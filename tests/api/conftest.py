@@ -1,20 +1,11 @@
 """People and clients for the API tests: one fixture per role."""
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
-from tests.factories import PatientFactory
+from tests.factories import PatientFactory, make_user
 from tokens.services import patient_get_or_create
-
-
-def make_user(username: str, *groups: str, **extra) -> User:
-    # No password: hashing one costs about a second per user on a busy machine.
-    user = User.objects.create_user(username=username, **extra)
-    for name in groups:
-        # get_or_create: a transactional test elsewhere may have flushed the migrated groups.
-        user.groups.add(Group.objects.get_or_create(name=name)[0])
-    return user
 
 
 def client_for(user: User | None) -> APIClient:

@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from rest_framework.authtoken.models import Token as ApiToken
 from rest_framework.test import APIClient
 
-from tests.api.conftest import make_user
+from tests.factories import make_user
 
 
 def _with_password(username: str, *groups: str) -> User:

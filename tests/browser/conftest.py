@@ -11,7 +11,8 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.pages.conftest import make_user
+from tests.factories import make_user
+from tests.pages.conftest import PASSWORD
 from tokens.roles import DOCTOR, RECEPTION
 
 # Playwright's sync API runs an event loop in this thread; Django would otherwise
@@ -57,7 +58,7 @@ def open_page(browser: Browser, live_server) -> Iterator[Callable[..., Page]]:
         if user is not None:
             page.goto(f"{live_server.url}/login/?next={quote(path)}")
             page.fill("input[name=username]", user.username)
-            page.fill("input[name=password]", "pw")
+            page.fill("input[name=password]", PASSWORD)
             page.click("button[type=submit]")
             page.wait_for_url(f"**{path.split('?')[0]}*")
         else:
@@ -71,12 +72,12 @@ def open_page(browser: Browser, live_server) -> Iterator[Callable[..., Page]]:
 
 @pytest.fixture
 def reception(transactional_db):
-    return make_user("reena", RECEPTION, first_name="Reena")
+    return make_user("reena", RECEPTION, first_name="Reena", password=PASSWORD)
 
 
 @pytest.fixture
 def doctor_login(transactional_db):
-    return make_user("asha", DOCTOR)
+    return make_user("asha", DOCTOR, password=PASSWORD)
 
 
 def mark_page(page: Page) -> None:

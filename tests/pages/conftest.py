@@ -3,34 +3,29 @@ future (so every slot is still open whatever the wall clock says) and one today
 for the doctor's queue."""
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.utils import timezone
 
-from tests.factories import DoctorFactory, make_day
+from tests.factories import DoctorFactory, make_day, make_user
 from tokens.roles import ADMIN, DOCTOR, PORTAL, RECEPTION
 
-
-def make_user(username: str, *roles: str, **fields) -> User:
-    user = User.objects.create_user(username=username, password="pw", **fields)
-    for role in roles:
-        # get_or_create: transactional tests flush the groups the migration made.
-        user.groups.add(Group.objects.get_or_create(name=role)[0])
-    return user
+# The page and browser tests sign in through the login form with it.
+PASSWORD = "pw"
 
 
 @pytest.fixture
 def reception_user(db) -> User:
-    return make_user("reena", RECEPTION, first_name="Reena")
+    return make_user("reena", RECEPTION, first_name="Reena", password=PASSWORD)
 
 
 @pytest.fixture
 def admin_user(db) -> User:
-    return make_user("ada", ADMIN, is_staff=True)
+    return make_user("ada", ADMIN, is_staff=True, password=PASSWORD)
 
 
 @pytest.fixture
 def portal_user(db) -> User:
-    return make_user("portal", PORTAL)
+    return make_user("portal", PORTAL, password=PASSWORD)
 
 
 @pytest.fixture
@@ -40,7 +35,7 @@ def doctor(db):
 
 @pytest.fixture
 def doctor_user(doctor) -> User:
-    user = make_user("asha", DOCTOR)
+    user = make_user("asha", DOCTOR, password=PASSWORD)
     doctor.user = user
     doctor.save(update_fields=["user"])
     return user

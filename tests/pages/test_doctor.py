@@ -1,7 +1,7 @@
 import pytest
 
-from tests.factories import DoctorFactory, issue, make_day
-from tests.pages.conftest import HTMX, htmx_target, make_user
+from tests.factories import DoctorFactory, issue, make_day, make_user
+from tests.pages.conftest import HTMX, htmx_target
 from tokens.models import Status
 from tokens.roles import DOCTOR
 
