@@ -380,6 +380,30 @@ def token_issue(
 
 # --------------------------------------------------------------------------- transitions
 
+
+def _set_status(
+    token: Token, *, to_status: str, kind: str, stamp: str, actor, now: dt.datetime, reason: str
+) -> None:
+    """Move ``token`` to ``to_status``, stamp the time, and record the event."""
+    from_status, from_slot = token.status, token.slot
+    token.status = to_status
+    setattr(token, stamp, now)
+    update = ["status", stamp]
+    if to_status == Status.CANCELLED and reason:
+        token.cancel_reason = reason[:300]
+        update.append("cancel_reason")
+    token.save(update_fields=update)
+    _record(
+        token,
+        kind,
+        from_status=from_status,
+        from_slot=from_slot,
+        actor=actor,
+        now=now,
+        reason=reason,
+    )
+
+
 # action -> (statuses it may start from, status it leads to, event kind, verb for messages)
 _TRANSITIONS = {
     "check_in": ((Status.ALLOCATED,), Status.CHECKED_IN, EventKind.CHECKED_IN, "check in"),
@@ -434,18 +458,11 @@ def _transition(
                     current=str(current.id),
                 )
         from_status, from_slot = token.status, token.slot
-        token.status = to_status
-        setattr(token, _TIMESTAMP[action], now)
-        update = ["status", _TIMESTAMP[action]]
-        if action == "cancel" and reason:
-            token.cancel_reason = reason[:300]
-            update.append("cancel_reason")
-        token.save(update_fields=update)
-        _record(
+        _set_status(
             token,
-            kind,
-            from_status=from_status,
-            from_slot=from_slot,
+            to_status=to_status,
+            kind=kind,
+            stamp=_TIMESTAMP[action],
             actor=actor,
             now=now,
             reason=reason,
@@ -584,28 +601,6 @@ class DayCloseResult:
     already_closed: bool = False
 
 
-def _end_token(
-    token: Token, *, to_status: str, kind: str, stamp: str, actor, now: dt.datetime, reason: str
-) -> None:
-    from_status, from_slot = token.status, token.slot
-    token.status = to_status
-    setattr(token, stamp, now)
-    update = ["status", stamp]
-    if to_status == Status.CANCELLED:
-        token.cancel_reason = reason[:300]
-        update.append("cancel_reason")
-    token.save(update_fields=update)
-    _record(
-        token,
-        kind,
-        from_status=from_status,
-        from_slot=from_slot,
-        actor=actor,
-        now=now,
-        reason=reason,
-    )
-
-
 def day_set_delay(*, day: DoctorDay, minutes: int, actor=None, now: dt.datetime) -> DoctorDay:
     """Record that the doctor runs ``minutes`` late (rule 8); every estimate shifts.
 
@@ -698,7 +693,7 @@ def day_cancel(*, day: DoctorDay, reason: str, actor=None, now: dt.datetime) -> 
             .order_by("slot__start", "rank", "seq")
         )
         for token in to_phone:
-            _end_token(
+            _set_status(
                 token,
                 to_status=Status.CANCELLED,
                 kind=EventKind.CANCELLED,
@@ -788,7 +783,7 @@ def day_close(*, day: DoctorDay, actor=None, now: dt.datetime) -> DayCloseResult
         }
         for token in leftovers.order_by("seq"):
             to_status, kind, stamp, bucket = ending[token.status]
-            _end_token(
+            _set_status(
                 token,
                 to_status=to_status,
                 kind=kind,
