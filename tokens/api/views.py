@@ -265,6 +265,20 @@ class ReasonInput(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
 
 
+def _reason_transition(request: Request, token_id: Any, service: Any) -> Response:
+    """Cancel or no-show: an optional ``reason``, kept in the audit trail."""
+    token = get_token_for_user(request, token_id)
+    serializer = ReasonInput(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    result = service(
+        token=token,
+        actor=request.user,
+        now=timezone.now(),
+        reason=serializer.validated_data["reason"],
+    )
+    return token_response(request, result.token, moved=result.moved)
+
+
 class TokenCancelApi(APIView):
     permission_classes = [IsPortalOrStaff]
 
@@ -275,16 +289,7 @@ class TokenCancelApi(APIView):
         responses={200: TokenSerializer, **errors(400, 404, 409)},
     )
     def post(self, request: Request, token_id: Any) -> Response:
-        token = get_token_for_user(request, token_id)
-        serializer = ReasonInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        result = services.token_cancel(
-            token=token,
-            actor=request.user,
-            now=timezone.now(),
-            reason=serializer.validated_data["reason"],
-        )
-        return token_response(request, result.token, moved=result.moved)
+        return _reason_transition(request, token_id, services.token_cancel)
 
 
 class _StaffTransitionApi(APIView):
@@ -335,16 +340,7 @@ class TokenNoShowApi(APIView):
         responses={200: TokenSerializer, **errors(400, 404, 409)},
     )
     def post(self, request: Request, token_id: Any) -> Response:
-        token = get_token_for_user(request, token_id)
-        serializer = ReasonInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        result = services.token_mark_no_show(
-            token=token,
-            actor=request.user,
-            now=timezone.now(),
-            reason=serializer.validated_data["reason"],
-        )
-        return token_response(request, result.token, moved=result.moved)
+        return _reason_transition(request, token_id, services.token_mark_no_show)
 
 
 class TokenReallocateApi(APIView):
