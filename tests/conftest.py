@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from tests.factories import DAY, PatientFactory, make_day
+from tests.factories import DAY, PatientFactory, make_day, make_user
 
 
 def at(hour: int, minute: int = 0, date: dt.date = DAY) -> dt.datetime:
@@ -26,3 +26,26 @@ def day(db):
 @pytest.fixture
 def patient(db):
     return PatientFactory()
+
+
+# People, one per role (tests/pages overrides them with password-holding logins).
+
+
+@pytest.fixture
+def reception_user(db):
+    return make_user("rita", "reception")
+
+
+@pytest.fixture
+def doctor_user(db):
+    return make_user("dr-shah", "doctor")
+
+
+@pytest.fixture
+def admin_user(db):
+    return make_user("anand", "admin")
+
+
+@pytest.fixture
+def portal_user(db):
+    return make_user("portal", "portal")

@@ -1,31 +1,10 @@
-"""People for the analytics tests and a small day built by hand with known figures."""
+"""A small day built by hand with known figures."""
 
 import pytest
-from django.contrib.auth.models import User
 
 from tests.conftest import at
-from tests.factories import PatientFactory, make_day, make_user, slots_of
+from tests.factories import PatientFactory, make_day, slots_of
 from tokens.services import token_call, token_cancel, token_check_in, token_complete, token_issue
-
-
-@pytest.fixture
-def reception_user(db) -> User:
-    return make_user("rita", "reception")
-
-
-@pytest.fixture
-def doctor_user(db) -> User:
-    return make_user("dr-shah", "doctor")
-
-
-@pytest.fixture
-def admin_user(db) -> User:
-    return make_user("anand", "admin")
-
-
-@pytest.fixture
-def portal_user(db) -> User:
-    return make_user("portal", "portal")
 
 
 def _issue(day, source: str, when):

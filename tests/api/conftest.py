@@ -16,28 +16,13 @@ def client_for(user: User | None) -> APIClient:
 
 
 @pytest.fixture
-def reception_user(db) -> User:
-    return make_user("rita", "reception")
-
-
-@pytest.fixture
-def doctor_user(db) -> User:
-    return make_user("dr-shah", "doctor")
-
-
-@pytest.fixture
-def admin_user(db) -> User:
-    return make_user("anand", "admin")
-
-
-@pytest.fixture
 def superuser(db) -> User:
     return User.objects.create_superuser("root", password=None)
 
 
 @pytest.fixture
-def portal_client(db) -> User:
-    return make_user("portal", "portal")
+def portal_client(portal_user) -> User:
+    return portal_user
 
 
 @pytest.fixture
