@@ -3,23 +3,17 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from scheduling.management.arguments import date_argument
 from scheduling.models import Doctor
 from scheduling.services import slots_generate
-
-
-def _date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"{value!r} is not a date (use YYYY-MM-DD).") from None
 
 
 class Command(BaseCommand):
     help = "Create the slots the weekly rosters call for. Idempotent: existing slots are kept."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--from", dest="date_from", required=True, type=_date)
-        parser.add_argument("--to", dest="date_to", required=True, type=_date)
+        parser.add_argument("--from", dest="date_from", required=True, type=date_argument)
+        parser.add_argument("--to", dest="date_to", required=True, type=date_argument)
         parser.add_argument("--doctor", help="Only this doctor's code, e.g. SHA.")
 
     def handle(self, *args, date_from: dt.date, date_to: dt.date, doctor: str | None, **opts):

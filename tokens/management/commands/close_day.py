@@ -1,10 +1,9 @@
-import datetime as dt
-
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 from rich.console import Console
 from rich.table import Table
 
+from scheduling.management.arguments import date_argument
 from scheduling.models import DoctorDay
 from tokens.services import day_close
 
@@ -19,10 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("date", help="YYYY-MM-DD")
 
     def handle(self, *args, date: str, **options) -> None:
-        try:
-            day_date = dt.date.fromisoformat(date)
-        except ValueError:
-            raise CommandError(f"{date!r} is not a date (use YYYY-MM-DD).") from None
+        day_date = date_argument(date)
         now = timezone.now()
         table = Table(title=f"Closing {day_date:%a %d %b %Y}")
         for column in ("doctor", "expired", "no-show", "completed", "note"):

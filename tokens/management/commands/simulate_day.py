@@ -13,14 +13,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from scheduling.management.arguments import date_argument
 from tokens.simulation import MAX_DOCTORS, SimConfig, SimulationError, simulate
-
-
-def _date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"{value!r} is not a date (use YYYY-MM-DD).") from None
 
 
 def _until(value: str | None) -> dt.time | None:
@@ -61,7 +55,7 @@ class Command(BaseCommand):
         if not 0.1 <= options["load"] <= 5:
             raise CommandError("--load must be between 0.1 and 5.")
         config = SimConfig(
-            date=_date(options["date"]) if options["date"] else timezone.localdate(),
+            date=date_argument(options["date"]) if options["date"] else timezone.localdate(),
             doctors=options["doctors"],
             seed=options["seed"],
             load=options["load"],
