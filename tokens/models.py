@@ -63,6 +63,12 @@ class Patient(models.Model):
         return f"{self.name} ({self.phone})"
 
 
+# Rule 9: emergencies first, then slot start, priority, arrival. The waitlist's
+# promotion order (rule 6 / I4) is its tail: priority, then arrival.
+CALLING_ORDER = ("urgency", "slot__start", "rank", "requested_at", "seq")
+WAITLIST_ORDER = ("rank", "requested_at", "seq")
+
+
 class TokenQuerySet(models.QuerySet):
     def for_day(self, day: DoctorDay) -> "TokenQuerySet":
         return self.filter(day=day)
@@ -75,16 +81,20 @@ class TokenQuerySet(models.QuerySet):
 
     def waitlisted(self) -> "TokenQuerySet":
         # Promotion order of rule 6 / I4: priority, then request time.
-        return self.filter(status=Status.WAITLISTED).order_by("rank", "requested_at", "seq")
+        return self.filter(status=Status.WAITLISTED).order_by(*WAITLIST_ORDER)
+
+    def with_urgency(self) -> "TokenQuerySet":
+        # 0 for emergencies, 1 for everyone else: the first key of the calling order.
+        return self.annotate(
+            urgency=models.Case(
+                models.When(source=Source.EMERGENCY, then=0),
+                default=1,
+                output_field=models.IntegerField(),
+            )
+        )
 
     def in_calling_order(self) -> "TokenQuerySet":
-        # Rule 9: emergencies first, then slot start, priority, arrival.
-        emergency_first = models.Case(
-            models.When(source=Source.EMERGENCY, then=0),
-            default=1,
-            output_field=models.IntegerField(),
-        )
-        return self.order_by(emergency_first, "slot__start", "rank", "requested_at", "seq")
+        return self.with_urgency().order_by(*CALLING_ORDER)
 
 
 class Token(models.Model):

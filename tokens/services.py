@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from scheduling.models import DoctorDay, Slot
@@ -128,7 +128,7 @@ class _Board:
             self.get(slot.pk).occupied += delta
 
 
-def _record(
+def _event(
     token: Token,
     kind: str,
     *,
@@ -139,7 +139,8 @@ def _record(
     reason: str = "",
     caused_by: Token | None = None,
 ) -> TokenEvent:
-    return TokenEvent.objects.create(
+    """The audit record of one change of ``token`` (not saved yet)."""
+    return TokenEvent(
         token=token,
         day_id=token.day_id,
         kind=kind,
@@ -152,6 +153,13 @@ def _record(
         reason=reason[:300],
         at=now,
     )
+
+
+def _record(token: Token, kind: str, **fields) -> TokenEvent:
+    """Write the audit record of one change, in the caller's transaction."""
+    event = _event(token, kind, **fields)
+    event.save()
+    return event
 
 
 def _ensure_day_open(day: DoctorDay) -> None:
@@ -173,6 +181,7 @@ def _promote_into(
     day: DoctorDay, slot: Slot, *, actor, now: dt.datetime, reason: str = ""
 ) -> list[Move]:
     """Rule 6: fill free seats of a live slot from the waitlist, best first."""
+    slot.day = day  # the locked day: no query to learn the slot's date
     if slot.closed or slot.has_ended(now):
         return []
     occupied = Token.objects.filter(slot=slot, status__in=SEAT_HOLDING).count()
@@ -213,16 +222,17 @@ def _reseat(board: _Board, token: Token, from_slot: Slot, target: Slot | None) -
 
 def _displace(
     board: _Board, victim: Token, *, by: Token, actor, now: dt.datetime, reason: str
-) -> Move:
+) -> tuple[Move, TokenEvent]:
     """Rule 3: move one token to the earliest later slot with a seat, else waitlist.
 
-    Never displaces anyone else in turn (no cascades)."""
-    from_slot = victim.slot
+    Never displaces anyone else in turn (no cascades). The event is returned
+    unsaved, for the caller to write with its own."""
+    from_slot = board.get(victim.slot_id)  # already counted under the lock: no query
     from_status = victim.status
     victim.displaced_count += 1
     _reseat(board, victim, from_slot, board.later_with_free_seat(from_slot))
     victim.save(update_fields=["slot", "status", "displaced_count"])
-    _record(
+    event = _event(
         victim,
         EventKind.DISPLACED,
         from_status=from_status,
@@ -232,7 +242,7 @@ def _displace(
         reason=reason,
         caused_by=by,
     )
-    return Move(victim, EventKind.DISPLACED, from_slot, victim.slot)
+    return Move(victim, EventKind.DISPLACED, from_slot, victim.slot), event
 
 
 def _displaceable_in(slot: Slot, rank: int) -> Token | None:
@@ -252,24 +262,22 @@ def _displaceable_in(slot: Slot, rank: int) -> Token | None:
 # --------------------------------------------------------------------------- patients
 
 
-def patient_get_or_create(*, name: str, phone: str, external_id: str = "") -> Patient:
-    """Find the patient by phone number, or register them.
+def patient_get_or_create(*, name: str, phone: str) -> Patient:
+    """Find the patient by phone number, or register them, in one statement.
 
     The phone is the patient's identity at this desk (rule 10); a newer spelling
-    of the name replaces the stored one.
+    of the name replaces the stored one. It is an upsert (``INSERT … ON CONFLICT
+    (phone) DO UPDATE``), so two desks registering the same phone at once both get
+    the one patient, with no read-then-write window. The returned patient carries
+    its id, name and phone.
     """
     name = " ".join(name.split())
-    try:
-        with transaction.atomic():
-            patient, created = Patient.objects.get_or_create(
-                phone=phone, defaults={"name": name, "external_id": external_id}
-            )
-    except IntegrityError:
-        # Another request registered the same phone a moment ago.
-        patient, created = Patient.objects.get(phone=phone), False
-    if not created and name and patient.name != name:
-        patient.name = name
-        patient.save(update_fields=["name"])
+    if not name:
+        raise errors.InvalidRequest("Give the patient's name.", fields={"name": ["Required."]})
+    patient = Patient(name=name, phone=phone)
+    Patient.objects.bulk_create(
+        [patient], update_conflicts=True, unique_fields=["phone"], update_fields=["name"]
+    )
     return patient
 
 
@@ -353,27 +361,31 @@ def token_issue(
             checked_in_at=now if present else None,
             created_by=actor if getattr(actor, "pk", None) else None,
         )
-        _record(
-            token,
-            EventKind.ISSUED,
-            from_status="",
-            from_slot=None,
-            actor=actor,
-            now=now,
-            reason="Emergency overbooked the slot." if overbooked else "",
-        )
+        events = [
+            _event(
+                token,
+                EventKind.ISSUED,
+                from_status="",
+                from_slot=None,
+                actor=actor,
+                now=now,
+                reason="Emergency overbooked the slot." if overbooked else "",
+            )
+        ]
         moved = []
         if victim is not None:
-            moved.append(
-                _displace(
-                    board,
-                    victim,
-                    by=token,
-                    actor=actor,
-                    now=now,
-                    reason=f"Seat taken by {token.get_source_display()} token {token.number}.",
-                )
+            move, event = _displace(
+                board,
+                victim,
+                by=token,
+                actor=actor,
+                now=now,
+                reason=f"Seat taken by {token.get_source_display()} token {token.number}.",
             )
+            moved.append(move)
+            events.append(event)
+        # One INSERT for the whole audit trail of this booking; ids keep its order.
+        TokenEvent.objects.bulk_create(events)
         board.seat(seat, +1)
         return IssueResult(token=token, moved=moved)
 

@@ -109,3 +109,42 @@ def test_observed_consultations_replace_the_slot_pace():
     waiting = issue(day, "paid")
     token_check_in(token=waiting, now=at(9, 50))
     assert token_placement(waiting).estimated_time == at(10, 0)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_one_tokens_placement_matches_the_whole_days(seed):
+    """token_placement counts in SQL what day_placements reads row by row: for any
+    mix of sources, statuses, ties of arrival time and delay, both must agree."""
+    import random
+
+    from tokens.models import Source, Status, Token
+    from tokens.services import token_cancel, token_mark_no_show
+
+    rng = random.Random(seed)
+    day = make_day(3, 2, 4, 1)
+    arrivals = [at(8, 0), at(8, 0), at(8, 5), at(9, 10)]  # repeated times: seq breaks ties
+    for _ in range(rng.randint(8, 16)):
+        issue(day, rng.choice(list(Source)), now=rng.choice(arrivals))
+    for token in Token.objects.filter(day=day, status=Status.ALLOCATED):
+        if rng.random() < 0.6:
+            token_check_in(token=token, now=at(8, 30))
+    for minute in range(rng.randint(0, 4)):
+        waiting = Token.objects.filter(day=day, status=Status.CHECKED_IN).first()
+        if waiting is not None:
+            token_call(token=waiting, now=at(9, 2 * minute))
+            if rng.random() < 0.3:
+                break  # the doctor is still with this patient
+            token_complete(token=waiting, now=at(9, 2 * minute + 1))
+    for token in Token.objects.filter(day=day, status=Status.ALLOCATED)[:1]:
+        rng.choice([token_cancel, token_mark_no_show])(token=token, now=at(9, 20))
+    day.delay_minutes = rng.choice([0, 15])
+    day.save()
+
+    now = at(9, 25)
+    whole_day = day_placements(day, now=now)
+    tokens = Token.objects.filter(day=day).select_related("slot", "day")
+    assert {t.pk for t in tokens if t.is_active} == set(whole_day)
+    for token in tokens:
+        assert token_placement(token, now=now) == whole_day.get(
+            token.pk, Placement(position=None, estimated_time=None)
+        ), token.number

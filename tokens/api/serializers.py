@@ -15,7 +15,7 @@ from rest_framework import serializers
 from scheduling.models import Slot
 from tokens.models import Source, Status, Token
 from tokens.roles import is_staff_member
-from tokens.selectors import Placement, day_placements
+from tokens.selectors import Placement, day_placements, token_placement
 from tokens.services import Move
 
 
@@ -187,6 +187,11 @@ class TokenSerializer(serializers.Serializer):
         if not token.is_active:
             return Placement(position=None, estimated_time=None)
         now = self.context.get("now") or timezone.now()
+        if self.parent is None:
+            # A single token: count the tokens ahead instead of reading the day.
+            if "_placement" not in self.context:
+                self.context["_placement"] = token_placement(token, now=now)
+            return self.context["_placement"]
         # One computation per doctor-day, shared by every token of a page.
         cache = self.context.setdefault("_placements", {})
         if token.day_id not in cache:

@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -83,8 +84,13 @@ def get_token_for_user(request: Request, token_id: Any) -> Token:
     return token
 
 
-def token_response(request: Request, token: Token, *, moved=None, status: int = 200) -> Response:
-    token = _tokens().get(pk=token.pk)  # re-read: the service may have moved it
+def token_response(
+    request: Request, token: Token, *, moved=None, status: int = 200, fresh: bool = False
+) -> Response:
+    """The token as JSON; re-read first unless ``fresh`` (just written by the service,
+    with its day, slot and patient loaded)."""
+    if not fresh:
+        token = _tokens().get(pk=token.pk)  # the service may have moved it
     data = TokenSerializer(token, context=token_context(request, moved=moved)).data
     return Response(data, status=status)
 
@@ -143,15 +149,19 @@ def _resolve_day(data: dict[str, Any]) -> tuple[DoctorDay, Slot | None]:
         if day.date < timezone.localdate():
             raise ValidationError({"slot": ["That slot is in the past."]})
         return day, slot
+    day = (
+        DoctorDay.objects.select_related("doctor")
+        .filter(doctor_id=data["doctor"], doctor__active=True, date=data["date"])
+        .annotate(has_slots=Exists(Slot.objects.filter(day=OuterRef("pk"))))
+        .first()
+    )
+    if day is not None and day.has_slots:
+        return day, None
+    # The refusal needs the doctor's name: one more query, on the unhappy path only.
     doctor = Doctor.objects.filter(pk=data["doctor"], active=True).first()
     if doctor is None:
         raise NotFound(f"No doctor with id {data['doctor']}.")
-    day = (
-        DoctorDay.objects.select_related("doctor").filter(doctor=doctor, date=data["date"]).first()
-    )
-    if day is None or not day.slots.exists():
-        raise token_errors.NoOpenSlot(f"Dr {doctor.name} has no slots on {data['date']:%d %b %Y}.")
-    return day, None
+    raise token_errors.NoOpenSlot(f"Dr {doctor.name} has no slots on {data['date']:%d %b %Y}.")
 
 
 class TokenListCreateApi(GenericAPIView):
@@ -227,13 +237,15 @@ class TokenListCreateApi(GenericAPIView):
             with transaction.atomic():
                 result = book()
             # Serialized after commit, so the day's lock is not held meanwhile.
-            return token_response(request, result.token, moved=result.moved, status=201)
+            return token_response(request, result.token, moved=result.moved, status=201, fresh=True)
 
         def book_and_serialize() -> tuple[int, dict[str, Any]]:
             # The stored body must commit with the record, so it is built in the
             # transaction (the lock is held for those few reads longer).
             result = book()
-            response = token_response(request, result.token, moved=result.moved, status=201)
+            response = token_response(
+                request, result.token, moved=result.moved, status=201, fresh=True
+            )
             return response.status_code, response.data
 
         stored = idempotent_call(

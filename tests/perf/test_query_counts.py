@@ -1,0 +1,166 @@
+"""SQL queries per operation must not grow with the day (issue 7, DESIGN §7).
+
+Each operation is measured on a small and a large doctor-day: the counts must be
+equal and within budget. These are counts, not timings, so they are stable; the
+timings are in bench/benchmark.py and the README. Counts here include the two
+SAVEPOINT statements that the test's transaction turns each atomic block into,
+so production sends two fewer than measured here.
+"""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from tests.factories import PatientFactory, make_day
+from tokens.models import Status, Token
+from tokens.services import (
+    token_call,
+    token_cancel,
+    token_check_in,
+    token_complete,
+    token_issue,
+    token_mark_no_show,
+)
+
+pytestmark = pytest.mark.django_db
+
+ENGINE_BUDGET = 10  # per engine operation (issue 7)
+PAGE_BUDGET = 15  # the desk page, whatever the size of the day
+SIZES = (10, 200)
+DATE = timezone.localdate() + dt.timedelta(days=1)  # pages and API refuse the past
+
+
+def moment(hour: int, minute: int = 0) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(DATE, dt.time(hour, minute)))
+
+
+def busy_day(size: int):
+    """A doctor-day holding ``size`` tokens: the first slots full, a waitlist,
+    patients checked in, consultations finished and one under way."""
+    day = make_day(*[max(size // 10, 1)] * 8, date=DATE, start_hour=9)
+    for _ in range(size):
+        token_issue(day=day, patient=PatientFactory(), source="online", now=moment(8, 0))
+    seated = list(Token.objects.filter(day=day, status=Status.ALLOCATED).order_by("seq"))
+    for token in seated[: len(seated) // 2 + 2]:
+        token_check_in(token=token, now=moment(8, 30))
+    for token in seated[:3]:
+        token_call(token=token, now=moment(9, 0))
+        token_complete(token=token, now=moment(9, 5))
+    token_call(token=seated[3], now=moment(9, 6))
+    assert day.tokens.filter(status=Status.WAITLISTED).exists()
+    return day
+
+
+def count(operation) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        operation()
+    return len(queries.captured_queries)
+
+
+def per_size(measure) -> list[int]:
+    return [measure(busy_day(size)) for size in SIZES]
+
+
+def seated_token(day, status=Status.ALLOCATED) -> Token:
+    return Token.objects.filter(day=day, status=status).order_by("-seq").first()
+
+
+def test_issuing_a_token_costs_the_same_on_a_full_day():
+    counts = per_size(
+        lambda day: count(
+            lambda: token_issue(day=day, patient=PatientFactory(), source="walk_in", now=moment(8))
+        )
+    )
+    assert counts[0] == counts[1] <= ENGINE_BUDGET
+
+
+def test_an_emergency_that_displaces_costs_the_same_on_a_full_day():
+    def measure(day) -> int:
+        patient, last_slot = PatientFactory(), day.slots.order_by("start").last()
+        n = count(
+            lambda: token_issue(
+                day=day, patient=patient, source="emergency", slot=last_slot, now=moment(8)
+            )
+        )
+        assert day.tokens.filter(status=Status.WAITLISTED, displaced_count=1).exists()
+        return n
+
+    counts = per_size(measure)
+    assert counts[0] == counts[1] <= ENGINE_BUDGET
+
+
+def test_a_cancellation_that_promotes_costs_the_same_on_a_full_day():
+    def measure(day) -> int:
+        token = seated_token(day)
+        n = count(lambda: token_cancel(token=token, now=moment(8)))
+        assert day.tokens.filter(events__kind="promoted").exists()
+        return n
+
+    counts = per_size(measure)
+    assert counts[0] == counts[1] <= ENGINE_BUDGET
+
+
+def test_a_no_show_that_promotes_costs_the_same_on_a_full_day():
+    def measure(day) -> int:
+        token = seated_token(day, Status.CHECKED_IN)
+        n = count(lambda: token_mark_no_show(token=token, now=moment(8)))
+        assert day.tokens.filter(events__kind="promoted").exists()
+        return n
+
+    counts = per_size(measure)
+    assert counts[0] == counts[1] <= ENGINE_BUDGET
+
+
+def test_the_desk_page_costs_the_same_on_a_full_day(client, reception_user):
+    client.force_login(reception_user)
+
+    def measure(day) -> int:
+        url = f"/desk/?doctor={day.doctor_id}&date={DATE}"
+        n = count(lambda: client.get(url))
+        response = client.get(url)
+        assert response.status_code == 200
+        assert day.tokens.order_by("-seq").first().number in response.content.decode()
+        return n
+
+    counts = per_size(measure)
+    assert counts[0] == counts[1] <= PAGE_BUDGET
+
+
+def test_the_slot_list_api_costs_the_same_on_a_full_day(client, reception_user):
+    client.force_login(reception_user)
+
+    def measure(day) -> int:
+        url = f"/api/v1/slots/?doctor={day.doctor_id}&date={DATE}"
+        n = count(lambda: client.get(url))
+        response = client.get(url)
+        assert response.status_code == 200
+        assert sum(s["occupied"] for s in response.json()["results"]) > 0
+        return n
+
+    counts = per_size(measure)
+    assert counts[0] == counts[1]
+
+
+def test_booking_through_the_api_costs_the_same_on_a_full_day(client, portal_user):
+    from rest_framework.authtoken.models import Token as ApiKey
+
+    key = ApiKey.objects.create(user=portal_user).key
+    phones = iter(range(10**6))
+
+    def measure(day) -> int:
+        body = {"doctor": day.doctor_id, "date": str(DATE), "source": "online",
+                "patient": {"name": "Asha Rao", "phone": f"+9190{next(phones):08d}"}}  # fmt: skip
+        post = lambda: client.post(  # noqa: E731
+            "/api/v1/tokens/", body, content_type="application/json",
+            HTTP_AUTHORIZATION=f"Token {key}",
+        )  # fmt: skip
+        with CaptureQueriesContext(connection) as queries:
+            response = post()
+        assert response.status_code == 201, response.content
+        return len(queries.captured_queries)
+
+    counts = per_size(measure)
+    assert counts[0] == counts[1]
