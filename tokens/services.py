@@ -310,7 +310,7 @@ def token_issue(
     with transaction.atomic():
         day = _lock_day(day.pk)
         _ensure_day_open(day)
-        existing = Token.objects.for_day(day).active().filter(patient__phone=patient.phone).first()
+        existing = Token.objects.for_day(day).active().filter(patient_id=patient.pk).first()
         if existing is not None:
             raise errors.DuplicateToken(
                 f"{patient.name} already holds token {existing.number} for this doctor today.",
