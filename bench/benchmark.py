@@ -1,29 +1,67 @@
-"""Benchmarks of DESIGN §7, on a throw-away PostgreSQL database ``opd_bench``.
+"""Benchmarks of DESIGN §4 and §7: one command reproduces every performance figure.
 
-    make bench              # the sizes reported in the README
-    make bench ARGS=--full  # also simulate_day with 300 doctors (several minutes)
+    .venv/bin/python bench/benchmark.py [--runs 3] [--seconds 20] [--quick]
+        [--only queries,throughput,contention,simulate,desk] [--json out.json]
+        [--tiny] [--database opd_bench] [--port 8099] [--workers 2,4] [--clients 8,32]
+    make bench ARGS="--quick --json bench.json"
 
-1. SQL queries per allocation (service call and API request) as the day grows:
-   must stay constant, because counts are aggregate queries under the lock.
-2. Allocations per second through the HTTP API under concurrency: gunicorn on
-   127.0.0.1:8099, N client threads, portal token auth; spread over many
-   doctors, and all on one doctor-day (one lock: the worst case).
-3. simulate_day wall time and peak memory at several sizes.
-Every run ends with the invariant checker over every doctor-day it touched.
-Traffic goes to the loopback address only; every loop is bounded.
+The PostgreSQL database (``--database``, default ``opd_bench``) is dropped and
+created again first. Every timed figure is the median of ``--runs`` runs.
+
+1. SQL queries per operation on doctor-days holding 10, 100 and 1,000 tokens:
+   token_issue (an online token on a full day), token_issue(source="emergency")
+   displacing an online token from the full first slot, token_cancel and
+   token_mark_no_show of a seated token each promoting one from the waitlist, and
+   POST /api/v1/tokens/ through Django's test client with a portal token. Counted
+   with CaptureQueriesContext outside any test transaction, so they are what
+   production sends. They are deterministic, so they are counted once.
+2. API throughput: gunicorn (W = 2, 4 sync workers) on 127.0.0.1, C = 8, 32
+   clients booking online tokens through POST /api/v1/tokens/ for --seconds,
+   spread over 50 doctors; then the same load on GET /healthz (the framework and
+   database floor) and the ratio of the two rates. Each repetition books into a
+   fresh date. The load generator is a separate process (threads, one connection
+   per request, as gunicorn's sync workers close them), so the GIL of the process
+   that sets up and checks the days is not in its way.
+3. Contention: the same booking load with every client on one doctor-day (one
+   lock, the worst case), and the capacity of its slots checked directly in SQL.
+4. simulate_day at 3, 30 and 300 doctors (--quick: 3, 30, 100): wall time of the
+   whole command (interpreter start included), peak RSS, tokens/s, ms per token.
+5. The reception desk page (GET /desk/, in-process through django.test.Client)
+   for a doctor-day of 200 tokens, and of 20 to show that its query count does
+   not grow: queries and ms per GET.
+
+Markdown tables go to stdout, progress to stderr, raw results to --json. The
+header gives the machine, versions, command and the load average at the start:
+anything else busy on the machine skews every timed figure.
+
+Each figure ends with tokens.invariants.check_day over every doctor-day it used;
+the script exits 1 if any problem is found. --tiny is the smoke size that
+tests/bench runs. Traffic stays on the loopback address and every loop is bounded.
 """
 
 import argparse
+import contextlib
 import datetime as dt
+import http.client
+import itertools
 import json
+import math
+import multiprocessing
 import os
+import platform
+import re
+import shlex
+import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
+import warnings
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,18 +69,34 @@ SERVER = "postgres://postgres@127.0.0.1:5432/"
 DB = "opd_bench"
 PORT = 8099
 PY = sys.executable
+FIGURES = ("queries", "throughput", "contention", "simulate", "desk")
+SPREAD_DOCTORS = 50
+# No 2-core machine books this fast: the prebuilt bodies outlast any run.
+MAX_RATE = 2000
+REQUEST_TIMEOUT = 60
+SIMULATE_TIMEOUT = 3600
+_STARTED = time.perf_counter()
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT")
 
 
-def recreate_database() -> None:
+# --------------------------------------------------------------------------- database
+# recreate_database, setup_django, make_doctor_day and SERVER are also used by
+# bench/profile_booking.py.
+
+
+def recreate_database(name: str = DB) -> None:
     import psycopg
+    from psycopg import sql
 
     with psycopg.connect(SERVER + "postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB}")
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
-def setup_django() -> None:
-    os.environ["DATABASE_URL"] = SERVER + DB
+def setup_django(url: str = SERVER + DB) -> None:
+    os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opd_project.settings")
     sys.path.insert(0, str(ROOT))
     import django
@@ -53,242 +107,979 @@ def setup_django() -> None:
     call_command("migrate", verbosity=0)
 
 
-def make_doctor_day(code: str, date: dt.date, slots: int, capacity: int):
-    from scheduling.models import Department, Doctor
-    from scheduling.services import slot_create
+def make_doctor_day(code: str, date: dt.date, slots: int, capacity: int, department="Bench"):
+    """A new doctor with one day of ``slots`` half-hour slots from 08:00."""
+    doctor = make_doctor(code, department)
+    return doctor, add_day(doctor, date, slots, capacity)
 
-    dept, _ = Department.objects.get_or_create(name="Bench")
-    doctor = Doctor.objects.create(name=f"Dr {code}", code=code, department=dept)
-    for i in range(slots):
-        start = (dt.datetime(2000, 1, 1, 8) + dt.timedelta(minutes=30 * i)).time()
-        end = (dt.datetime(2000, 1, 1, 8) + dt.timedelta(minutes=30 * (i + 1))).time()
-        slot_create(doctor=doctor, date=date, start=start, end=end, capacity=capacity)
-    return doctor, doctor.days.get(date=date)
+
+def make_doctor(code: str, department: str = "Bench"):
+    from scheduling.models import Department, Doctor
+
+    dept, _ = Department.objects.get_or_create(name=department)
+    return Doctor.objects.create(name=f"Dr {code}", code=code, department=dept)
+
+
+def add_day(doctor, date: dt.date, slots: int, capacity: int):
+    """The doctor's day on ``date`` with ``slots`` half-hour slots from 08:00.
+
+    One bulk insert rather than slot_create per slot: the throughput figure sets
+    up 50 fresh days per repetition, and the rows are the same."""
+    from scheduling.models import DoctorDay, Slot
+
+    if not 1 <= slots <= 30:
+        raise ValueError("between 1 and 30 half-hour slots from 08:00")
+    day = DoctorDay.objects.create(doctor=doctor, date=date)
+    first = dt.datetime(2000, 1, 1, 8)
+    half_hour = dt.timedelta(minutes=30)
+    Slot.objects.bulk_create(
+        Slot(
+            day=day,
+            start=(first + i * half_hour).time(),
+            end=(first + (i + 1) * half_hour).time(),
+            capacity=capacity,
+        )
+        for i in range(slots)
+    )
+    return day
+
+
+_dates = itertools.count(1)
+_phones = itertools.count(1)
+
+
+def next_date() -> dt.date:
+    """A date no doctor of this run has used yet, so repetitions start alike. In the
+    future, so that no slot has ended for the API, which books at the real time."""
+    from django.utils import timezone
+
+    return timezone.localdate() + dt.timedelta(days=next(_dates))
+
+
+def new_patient():
+    from tokens.services import patient_get_or_create
+
+    return patient_get_or_create(name="Bench Patient", phone=f"+81{next(_phones):010d}")
+
+
+def letters(i: int, width: int = 2) -> str:
+    """``i`` in base 26 with capital letters: doctor codes must be letters only."""
+    out = ""
+    for _ in range(width):
+        i, digit = divmod(i, 26)
+        out = chr(65 + digit) + out
+    return out
+
+
+def layout(tokens: int) -> tuple[int, int]:
+    """Slots and seats per slot for a full day of ``tokens`` with a waitlist left."""
+    seated = tokens - max(2, tokens // 10)
+    slots = max(1, min(20, seated // 2))
+    return slots, seated // slots
+
+
+def reception_user():
+    from django.contrib.auth.models import Group, User
+
+    from tokens.roles import RECEPTION
+
+    user, _ = User.objects.get_or_create(username="bench-reception")
+    user.groups.add(Group.objects.get_or_create(name=RECEPTION)[0])
+    return user
+
+
+def portal_key(name: str = "bench-portal") -> str:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("create_portal_client", name, stdout=out)
+    return out.getvalue().strip().splitlines()[-1].strip()
+
+
+def check_days(day_ids) -> dict:
+    """tokens.invariants.check_day over the given doctor-days."""
+    from scheduling.models import DoctorDay
+    from tokens.invariants import check_day
+
+    problems = [p for day in DoctorDay.objects.filter(pk__in=list(day_ids)) for p in check_day(day)]
+    return {"days_checked": len(set(day_ids)), "problems": len(problems), "first": problems[:10]}
+
+
+# --------------------------------------------------------------------------- statistics
+
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def percentile(ordered: list[float], p: float) -> float | None:
+    """Nearest-rank percentile of an ascending list."""
+    if not ordered:
+        return None
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+def rounded(value, digits: int = 1):
+    return None if value is None else round(value, digits)
+
+
+def note(message: str) -> None:
+    print(f"[{time.perf_counter() - _STARTED:6.0f} s] {message}", file=sys.stderr, flush=True)
 
 
 # --------------------------------------------------------------------------- 1. queries
 
 
-def queries_per_allocation(date: dt.date) -> list[dict]:
-    from django.contrib.auth.models import Group, User
-    from django.test import Client
-    from django.utils import timezone
-
-    from tokens.roles import RECEPTION
-    from tokens.services import patient_get_or_create, token_issue
-
-    staff = User.objects.create_user("bench-reception")
-    staff.groups.add(Group.objects.get_or_create(name=RECEPTION)[0])
-    client = Client()
-    client.force_login(staff)
-    now = timezone.now()
-    rows = []
-    for size, code in ((10, "QA"), (100, "QB"), (1000, "QC")):
-        # Capacity so that the day holds ``size`` tokens with the first slots full.
-        doctor, day = make_doctor_day(code, date, slots=20, capacity=max(size // 10, 2))
-        for i in range(size):
-            p = patient_get_or_create(name="Bench", phone=f"+917{size:04d}{i:06d}")
-            token_issue(day=day, patient=p, source="online", now=now)
-        seated = day.tokens.filter(status="allocated").first()
-        rows.append(_count_row(size, doctor, day, seated, client, date, now))
-    return rows
-
-
-def _count_row(size, doctor, day, seated, client, date, now) -> dict:
+def count_queries(fn) -> tuple[int, list[dict], object]:
+    """The queries ``fn`` sends: how many, and each one's SQL (cut short) and ms."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from tokens.services import patient_get_or_create, token_cancel, token_issue
+    with CaptureQueriesContext(connection) as ctx:
+        result = fn()
+    sql = [{"sql": q["sql"][:300], "ms": 1000 * float(q["time"])} for q in ctx.captured_queries]
+    return len(sql), sql, result
 
-    def count(fn) -> int:
-        with CaptureQueriesContext(connection) as ctx:
-            fn()
-        return len(ctx.captured_queries)
 
-    walk_in = patient_get_or_create(name="Walk", phone=f"+9171{size:09d}")
-    paid = patient_get_or_create(name="Paid", phone=f"+9172{size:09d}")
-    body = {"doctor": doctor.pk, "date": str(date), "source": "online",
-            "patient": {"name": "Api", "phone": f"+9173{size:09d}"}}  # fmt: skip
+def figure_queries(cfg) -> dict:
+    from django.test import Client
+
+    staff = reception_user()
+    api = Client(HTTP_AUTHORIZATION=f"Token {portal_key()}")
+    date = next_date()
+    # First use fills per-process caches (content types, URL resolver): not counted.
+    warm = full_day("QWARM", 10, date, staff)
+    measure_operations(warm, staff, api)
+    day_ids, rows = [warm.pk], []
+    for i, size in enumerate(cfg.query_sizes):
+        note(f"queries: a day of {size} tokens")
+        day = full_day("Q" + letters(i), size, date, staff)
+        day_ids.append(day.pk)
+        rows.append(
+            {"tokens": size, **day_shape(day), "operations": measure_operations(day, staff, api)}
+        )
+    counts = [{op: v["queries"] for op, v in row["operations"].items()} for row in rows]
     return {
-        "tokens in day": size,
-        "issue (service)": count(
-            lambda: token_issue(day=day, patient=walk_in, source="walk_in", now=now)
-        ),
-        "issue with displacement": count(
-            lambda: token_issue(day=day, patient=paid, source="paid", now=now)
-        ),
-        "cancel + promotion": count(lambda: token_cancel(token=seated, now=now)),
-        "POST /api/v1/tokens/": count(
-            lambda: client.post(
-                "/api/v1/tokens/", json.dumps(body), content_type="application/json"
-            )
-        ),
+        "rows": rows,
+        "constant": all(c == counts[0] for c in counts),
+        "invariants": check_days(day_ids),
     }
 
 
-# --------------------------------------------------------------------------- 2. throughput
+def full_day(code: str, size: int, date: dt.date, staff):
+    """A day of ``size`` online tokens: every slot full, a waitlist, one checked in."""
+    from django.utils import timezone
+
+    from tokens.models import Status
+    from tokens.services import token_check_in, token_issue
+
+    slots, capacity = layout(size)
+    _, day = make_doctor_day(code, date, slots, capacity)
+    for _ in range(size):
+        token_issue(
+            day=day, patient=new_patient(), source="online", actor=staff, now=timezone.now()
+        )
+    # Outside the first slot, so the emergency still finds an allocated token to displace.
+    seated = day.tokens.filter(status=Status.ALLOCATED).order_by("-seq").first()
+    token_check_in(token=seated, actor=staff, now=timezone.now())
+    return day
 
 
-def api_throughput(date: dt.date, threads: int, per_thread: int) -> list[dict]:
-    from io import StringIO
+def day_shape(day) -> dict:
+    from tokens.models import Token
 
-    from django.core.management import call_command
-
-    doctors = [make_doctor_day(f"T{chr(65 + i // 26)}{chr(65 + i % 26)}", date, 10, 10)[0]
-               for i in range(20)]  # fmt: skip
-    hot, _ = make_doctor_day("HOT", date, 10, 10)
-    out = StringIO()
-    call_command("create_portal_client", "bench-portal", stdout=out)
-    token = out.getvalue().strip().splitlines()[-1].strip()
-    env = {**os.environ, "DATABASE_URL": SERVER + DB, "DJANGO_ALLOWED_HOSTS": "127.0.0.1"}
-    server = subprocess.Popen(
-        [str(Path(PY).parent / "gunicorn"), "-w", "4", "-b", f"127.0.0.1:{PORT}",
-         "--log-level", "warning", "opd_project.wsgi"],
-        cwd=ROOT, env=env,
-    )  # fmt: skip
-    try:
-        _wait_for_server()
-        results = []
-        for label, pick in (
-            (f"{len(doctors)} doctors", lambda i: doctors[i % len(doctors)].pk),
-            ("one doctor-day (one lock)", lambda i: hot.pk),
-        ):
-            results.append(_hammer(label, pick, token, date, threads, per_thread))
-        return results
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    slots = list(day.slots.all())
+    statuses = Counter(Token.objects.for_day(day).values_list("status", flat=True))
+    return {"slots": len(slots), "capacity": slots[0].capacity, "statuses": dict(statuses)}
 
 
-def _wait_for_server() -> None:
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz", timeout=2)
-            return
-        except (urllib.error.URLError, ConnectionError):
-            time.sleep(0.2)
-    raise SystemExit("gunicorn did not start")
+def measure_operations(day, staff, api) -> dict:
+    """Queries of each engine operation and of one API booking on ``day``."""
+    from django.utils import timezone
+
+    from tokens.models import Status
+    from tokens.services import token_cancel, token_issue, token_mark_no_show
+
+    tokens = day.tokens.order_by("seq")
+    to_cancel = tokens.filter(status=Status.ALLOCATED).last()
+    to_no_show = tokens.filter(status=Status.CHECKED_IN).last()
+    online, emergency = new_patient(), new_patient()
+    operations = {
+        "issue": lambda: token_issue(
+            day=day, patient=online, source="online", actor=staff, now=timezone.now()
+        ),
+        "emergency + displacement": lambda: token_issue(
+            day=day, patient=emergency, source="emergency", actor=staff, now=timezone.now()
+        ),
+        "cancel + promotion": lambda: token_cancel(
+            token=to_cancel, actor=staff, now=timezone.now()
+        ),
+        "no-show + promotion": lambda: token_mark_no_show(
+            token=to_no_show, actor=staff, now=timezone.now()
+        ),
+        "POST /api/v1/tokens/": lambda: api_book(api, day),
+    }
+    out = {}
+    for name, fn in operations.items():
+        started = time.perf_counter()
+        queries, sql, result = count_queries(fn)
+        ms = 1000 * (time.perf_counter() - started)
+        moved = len(getattr(result, "moved", []))
+        if name.startswith(("emergency", "cancel", "no-show")) and not moved:
+            raise SystemExit(f"queries: {name} on {day} moved nobody: the setup is wrong")
+        statements = [q for q in sql if not q["sql"].startswith(TRANSACTION_CONTROL)]
+        out[name] = {"queries": queries, "without_transaction_control": len(statements),
+                     "ms": ms, "moved": moved, "sql": sql}  # fmt: skip
+    return out
 
 
-_phone = iter(range(10**7))
-_phone_lock = threading.Lock()
+def api_book(api, day):
+    body = {"doctor": day.doctor_id, "date": str(day.date), "source": "online",
+            "patient": {"name": "Api Patient", "phone": f"+82{next(_phones):010d}"}}  # fmt: skip
+    response = api.post("/api/v1/tokens/", json.dumps(body), content_type="application/json")
+    if response.status_code != 201:
+        raise SystemExit(f"queries: the API booking got {response.status_code}: {response.content}")
+    return response
 
 
-def _hammer(label, pick, token, date, threads, per_thread) -> dict:
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-    lock = threading.Lock()
+# --------------------------------------------------------------------------- load generator
+# Runs in a child process (see figure 2); it imports nothing from Django.
+
+
+def run_load(spec: dict) -> dict:
+    """``spec["clients"]`` threads, each sending one request at a time until the deadline."""
+    bodies = [_bodies(spec, client) for client in range(spec["clients"])]
+    results: list[list[tuple[str, float]]] = [[] for _ in bodies]
+    go = threading.Event()
+    clock = {}
 
     def client(n: int) -> None:
-        for i in range(per_thread):
-            with _phone_lock:
-                phone = f"+9180{next(_phone):08d}"
-            payload = {"doctor": pick(n * per_thread + i), "date": str(date), "source": "online",
-                       "patient": {"name": "Bench Patient", "phone": phone}}  # fmt: skip
-            body = json.dumps(payload).encode()
-            request = urllib.request.Request(
-                f"http://127.0.0.1:{PORT}/api/v1/tokens/", data=body, method="POST",
-                headers={"Authorization": f"Token {token}", "Content-Type": "application/json"},
-            )  # fmt: skip
-            started = time.perf_counter()
-            try:
-                with urllib.request.urlopen(request, timeout=30) as response:
-                    status = response.status
-            except urllib.error.HTTPError as exc:
-                status = exc.code
-            with lock:
-                latencies.append(time.perf_counter() - started)
-                statuses[status] = statuses.get(status, 0) + 1
+        go.wait(timeout=60)
+        for body in bodies[n]:
+            if time.perf_counter() >= clock["deadline"]:
+                return
+            results[n].append(_request(spec, body))
 
-    workers = [threading.Thread(target=client, args=(n,)) for n in range(threads)]
+    threads = [threading.Thread(target=client, args=(n,), daemon=True) for n in range(len(bodies))]
+    for thread in threads:
+        thread.start()
+    clock["start"] = time.perf_counter()
+    clock["deadline"] = clock["start"] + spec["seconds"]
+    go.set()
+    for thread in threads:
+        thread.join(timeout=spec["seconds"] + REQUEST_TIMEOUT + 10)
+    elapsed = time.perf_counter() - clock["start"]
+    done = [r for per_client in results for r in per_client]
+    return _load_summary(
+        spec,
+        done,
+        elapsed,
+        exhausted=any(len(r) == len(b) for r, b in zip(results, bodies, strict=True)),
+    )
+
+
+def _bodies(spec: dict, client: int) -> list[bytes | None]:
+    count = min(100_000, max(50, math.ceil(spec["seconds"] * MAX_RATE / spec["clients"])))
+    booking = spec.get("booking")
+    if booking is None:
+        return [None] * count
+    doctors, run, clients = booking["doctors"], booking["run"], spec["clients"]
+    return [
+        json.dumps(
+            {
+                "doctor": doctors[(client + i * clients) % len(doctors)],
+                "date": booking["date"],
+                "source": "online",
+                # Unique per request: a second booking of one phone on a day is a 409.
+                "patient": {"name": "Load Patient", "phone": f"+9{run:03d}{client:03d}{i:06d}"},
+            }
+        ).encode()
+        for i in range(count)
+    ]
+
+
+def _request(spec: dict, body: bytes | None) -> tuple[str, float]:
+    conn = http.client.HTTPConnection("127.0.0.1", spec["port"], timeout=REQUEST_TIMEOUT)
     started = time.perf_counter()
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join(timeout=600)
-    elapsed = time.perf_counter() - started
-    latencies.sort()
+    try:
+        conn.request(spec["method"], spec["path"], body=body, headers=spec["headers"])
+        response = conn.getresponse()
+        response.read()
+        status = str(response.status)
+    except (OSError, http.client.HTTPException) as exc:
+        status = type(exc).__name__
+    finally:
+        conn.close()
+    return status, time.perf_counter() - started
+
+
+def _load_summary(spec: dict, done: list[tuple[str, float]], elapsed: float, exhausted: bool):
+    latencies = sorted(seconds for _, seconds in done)
+    statuses = Counter(status for status, _ in done)
+    ok = statuses.get(spec["ok"], 0)
     return {
-        "scenario": label,
-        "requests": len(latencies),
-        "clients": threads,
-        "allocations/s": round(statuses.get(201, 0) / elapsed, 1),
-        "p50 ms": round(1000 * statistics.median(latencies), 1),
-        "p95 ms": round(1000 * latencies[int(0.95 * (len(latencies) - 1))], 1),
-        "statuses": statuses,
+        "requests": len(done),
+        "ok": ok,
+        "seconds": elapsed,
+        "ok_per_s": ok / elapsed if elapsed else 0.0,
+        "p50_ms": _ms(percentile(latencies, 50)),
+        "p95_ms": _ms(percentile(latencies, 95)),
+        "p99_ms": _ms(percentile(latencies, 99)),
+        "statuses": dict(statuses),
+        "exhausted": exhausted,
     }
 
 
-# --------------------------------------------------------------------------- 3. simulate_day
+def _ms(seconds: float | None) -> float | None:
+    return None if seconds is None else 1000 * seconds
 
 
-def simulate_day_timings(sizes: list[int]) -> list[dict]:
-    rows = []
-    env = {**os.environ, "DATABASE_URL": SERVER + DB}
-    for n in sizes:
-        started = time.perf_counter()
-        done = subprocess.run(
-            ["/usr/bin/time", "-f", "%M", PY, "manage.py", "simulate_day", "--doctors", str(n),
-             "--seed", "1", "--date", "2031-03-03", "--reset", "--report", "json"],
-            cwd=ROOT, env=env, capture_output=True, text=True, check=False,
-        )  # fmt: skip
-        elapsed = time.perf_counter() - started
-        if done.returncode != 0:
-            raise SystemExit(f"simulate_day --doctors {n} failed:\n{done.stderr[-2000:]}")
-        report = json.loads(done.stdout)
-        peak_kib = int(done.stderr.strip().splitlines()[-1])
-        rows.append(
-            {
-                "doctors": n,
-                "tokens": report["day"]["issued"],
-                "seconds": round(elapsed, 1),
-                "peak RSS MiB": round(peak_kib / 1024),
-            }
+# --------------------------------------------------------------------------- 2 and 3. load
+
+
+@dataclass
+class LoadSetup:
+    pool: ProcessPoolExecutor
+    port: int
+    key: str
+    seconds: float
+    runs: itertools.count
+
+    def book(self, clients: int, doctors: list[int], date: dt.date, seconds=None) -> dict:
+        booking = {"doctors": doctors, "date": str(date), "run": next(self.runs)}
+        headers = {"Authorization": f"Token {self.key}", "Content-Type": "application/json"}
+        return self._load(clients, "POST", "/api/v1/tokens/", headers, "201", booking, seconds)
+
+    def health(self, clients: int, seconds=None) -> dict:
+        return self._load(clients, "GET", "/healthz", {}, "200", None, seconds)
+
+    def _load(self, clients, method, path, headers, ok, booking, seconds) -> dict:
+        spec = {"port": self.port, "clients": clients, "method": method, "path": path,
+                "headers": headers, "ok": ok, "booking": booking,
+                "seconds": self.seconds if seconds is None else seconds}  # fmt: skip
+        return self.pool.submit(run_load, spec).result(timeout=spec["seconds"] + 300)
+
+
+def figure_load(cfg) -> dict:
+    """Figures 2 and 3: they share each gunicorn, so it starts once per worker count."""
+    spread = [make_doctor("SP" + letters(i)) for i in range(SPREAD_DOCTORS)]
+    hot, warm = make_doctor("HOT"), make_doctor("WARM")
+    spread_runs: dict = {}
+    hot_runs: dict = {}
+    warm_days = []
+    server_logs = {}  # gunicorn says nothing at --log-level warning unless something failed
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        load = LoadSetup(pool, cfg.port, portal_key(), cfg.seconds, itertools.count(1))
+        for workers in cfg.workers:
+            with gunicorn(workers, cfg.port, SERVER + cfg.database) as server:
+                warm_days.append(warm_up(load, cfg, warm))
+                for clients in cfg.clients:
+                    for run in range(cfg.runs):
+                        key = (workers, clients)
+                        tag = f"W={workers} C={clients} run {run + 1}/{cfg.runs}"
+                        if "throughput" in cfg.only:
+                            note(f"throughput {tag}")
+                            spread_runs.setdefault(key, []).append(
+                                spread_run(load, clients, spread)
+                            )
+                        if "contention" in cfg.only:
+                            note(f"contention {tag}")
+                            hot_runs.setdefault(key, []).append(hot_run(load, clients, hot))
+                        server.check()
+                if server.log_tail():
+                    server_logs[workers] = server.log_tail()
+    out = {}
+    if spread_runs:
+        out["throughput"] = summarize_load(spread_runs, with_health=True, extra_days=warm_days)
+    if hot_runs:
+        out["contention"] = summarize_load(
+            hot_runs, with_health=False, extra_days=[] if spread_runs else warm_days
         )
-    return rows
+    for result in out.values():
+        result["server_log_tail"] = server_logs
+    return out
+
+
+def warm_up(load: LoadSetup, cfg, doctor) -> int:
+    """Each worker's first requests import views and open its connection: not measured."""
+    day = add_day(doctor, next_date(), 20, 100)
+    clients = max(cfg.clients)
+    load.book(clients, [doctor.pk], day.date, seconds=cfg.warmup)
+    load.health(clients, seconds=cfg.warmup)
+    return day.pk
+
+
+def spread_run(load: LoadSetup, clients: int, doctors) -> dict:
+    date = next_date()
+    days = [add_day(doctor, date, 10, 40) for doctor in doctors]
+    booking = load.book(clients, [d.pk for d in doctors], date)
+    health = load.health(clients)
+    return {"date": str(date), "booking": booking, "healthz": health, "days": [d.pk for d in days]}
+
+
+def hot_run(load: LoadSetup, clients: int, doctor) -> dict:
+    date = next_date()
+    day = add_day(doctor, date, 20, 100)
+    return {"date": str(date), "booking": load.book(clients, [doctor.pk], date), "days": [day.pk]}
+
+
+def summarize_load(runs_by_key: dict, with_health: bool, extra_days: list[int]) -> dict:
+    """One row per (workers, clients); the invariants of every day booked, warm-ups too."""
+    rows, day_ids = [], list(extra_days)
+    for (workers, clients), runs in runs_by_key.items():
+        day_ids += [pk for run in runs for pk in run["days"]]
+        row = {"workers": workers, "clients": clients, **_medians([r["booking"] for r in runs])}
+        if with_health:
+            health = _medians([r["healthz"] for r in runs])
+            row["healthz"] = health
+            row["ratio"] = row["ok_per_s"] / health["ok_per_s"] if health["ok_per_s"] else None
+        row["runs"] = runs
+        rows.append(row)
+    return {
+        "rows": rows,
+        "invariants": check_days(day_ids),
+        "capacity_violations": capacity_violations(day_ids),
+    }
+
+
+def _medians(runs: list[dict]) -> dict:
+    """Medians of the runs; errors and statuses are totals, so a rare error shows."""
+    statuses = sum((Counter(r["statuses"]) for r in runs), Counter())
+    total = sum(statuses.values())
+    ok = sum(r["ok"] for r in runs)
+    keys = ("requests", "ok_per_s", "p50_ms", "p95_ms", "p99_ms")
+    return {
+        **{k: median(r[k] for r in runs) for k in keys},
+        "error_rate": (total - ok) / total if total else None,
+        "statuses": dict(statuses),
+        "exhausted": any(r["exhausted"] for r in runs),
+    }
+
+
+def capacity_violations(day_ids) -> int:
+    """Slots holding more non-emergency seats than their capacity, counted in one query."""
+    from django.db.models import Count, F, Q
+
+    from scheduling.models import Slot
+    from tokens.models import SEAT_HOLDING
+
+    regular = Q(tokens__status__in=SEAT_HOLDING, tokens__overbooked=False)
+    return (
+        Slot.objects.filter(day_id__in=list(day_ids))
+        .annotate(regular=Count("tokens", filter=regular))
+        .filter(regular__gt=F("capacity"))
+        .count()
+    )
+
+
+class Gunicorn:
+    def __init__(self, process: subprocess.Popen, log) -> None:
+        self.process, self.log = process, log
+
+    def check(self) -> None:
+        if self.process.poll() is not None:
+            raise SystemExit(f"gunicorn exited ({self.process.returncode}):\n{self.log_tail()}")
+
+    def log_tail(self) -> str:
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")[-3000:]
+
+
+@contextlib.contextmanager
+def gunicorn(workers: int, port: int, database_url: str):
+    ensure_port_free(port)
+    env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_ALLOWED_HOSTS": "127.0.0.1"}
+    env.pop("DJANGO_DEBUG", None)
+    # collectstatic is not run; WhiteNoise's warning would hide real errors in the log.
+    env["PYTHONWARNINGS"] = "ignore:No directory at:UserWarning"
+    binary = Path(PY).parent / "gunicorn"
+    command = [str(binary), "opd_project.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(workers),
+               "--log-level", "warning"]  # fmt: skip
+    note(f"starting gunicorn -w {workers} on 127.0.0.1:{port}")
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        server = Gunicorn(process, log)
+        try:
+            wait_for_health(server, port)
+            yield server
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=30)
+
+
+def ensure_port_free(port: int) -> None:
+    with socket.socket() as probe:
+        # Like gunicorn: TIME_WAIT sockets of the previous server do not block the port.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            raise SystemExit(f"127.0.0.1:{port} is in use: pass --port") from None
+
+
+def wait_for_health(server: Gunicorn, port: int) -> None:
+    for _ in range(300):
+        server.check()
+        status, _ = _request(
+            {"port": port, "method": "GET", "path": "/healthz", "headers": {}}, None
+        )
+        if status == "200":
+            return
+        time.sleep(0.1)
+    raise SystemExit(f"gunicorn did not answer /healthz in 30 s:\n{server.log_tail()}")
+
+
+# --------------------------------------------------------------------------- 4. simulate_day
+
+
+def figure_simulate(cfg) -> dict:
+    env = {**os.environ, "DATABASE_URL": SERVER + cfg.database}
+    env.pop("DJANGO_DEBUG", None)
+    rows = []
+    for doctors in cfg.sim_sizes:
+        runs = []
+        for run in range(cfg.runs):
+            note(f"simulate_day --doctors {doctors} run {run + 1}/{cfg.runs}")
+            runs.append(simulate_once(doctors, env))
+        seconds = median(r["seconds"] for r in runs)
+        tokens = runs[-1]["tokens"]
+        rows.append({
+            "doctors": doctors,
+            "tokens": tokens,
+            "seconds": seconds,
+            "tokens_per_s": tokens / seconds,
+            "ms_per_token": 1000 * seconds / tokens if tokens else None,
+            "peak_rss_mib": median(r["peak_kib"] for r in runs) / 1024,
+            "runs": runs,
+        })  # fmt: skip
+    problems = sum(r["problems"] for row in rows for r in row["runs"])
+    return {"rows": rows, "invariants": {"problems": problems}}
+
+
+def simulate_once(doctors: int, env: dict) -> dict:
+    command = [PY, "manage.py", "simulate_day", "--doctors", str(doctors), "--seed", "1",
+               "--date", "2031-03-03", "--reset", "--report", "json"]  # fmt: skip
+    code, out, err, seconds, peak_kib = run_measured(command, env, SIMULATE_TIMEOUT)
+    try:
+        report = json.loads(out)
+    except ValueError:
+        raise SystemExit(
+            f"simulate_day --doctors {doctors} failed ({code}):\n{err[-3000:]}"
+        ) from None
+    problems = sum(len(ps) for ps in report["invariants"]["violations"].values())
+    return {"seconds": seconds, "peak_kib": peak_kib, "tokens": report["day"]["issued"],
+            "problems": problems, "exit_code": code}  # fmt: skip
+
+
+def run_measured(command: list[str], env: dict, timeout: float):
+    """Run ``command``; its exit code, output, wall seconds and peak RSS in KiB.
+
+    os.wait4 gives this one child's own resource usage: RUSAGE_CHILDREN would mix
+    in gunicorn and the earlier runs."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=err)
+        for _ in range(int(timeout / 0.01)):
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            time.sleep(0.01)
+        else:
+            process.kill()
+            pid, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+        out.seek(0)
+        err.seek(0)
+        return (
+            process.returncode,
+            out.read().decode(),
+            err.read().decode(),
+            seconds,
+            usage.ru_maxrss,
+        )
+
+
+# --------------------------------------------------------------------------- 5. desk
+
+
+def figure_desk(cfg) -> dict:
+    from django.test import Client
+
+    staff = reception_user()
+    client = Client()
+    client.force_login(staff)
+    date = next_date()
+    rows, day_ids = [], []
+    for i, size in enumerate(cfg.desk_sizes):
+        note(f"desk: a day of {size} tokens")
+        day = desk_day("DK" + letters(i), size, date, staff)
+        day_ids.append(day.pk)
+        url = f"/desk/?doctor={day.doctor_id}&date={day.date}"
+        get_desk(client, url)  # the first render compiles the templates
+        queries, sql, _ = count_queries(lambda url=url: get_desk(client, url))
+        runs = [time_gets(client, url, cfg.desk_gets) for _ in range(cfg.runs)]
+        rows.append(
+            {"tokens": size, **day_shape(day), "queries": queries, "ms_per_get": median(runs),
+             "runs_ms": runs, "sql": sql}
+        )  # fmt: skip
+    return {"rows": rows, "gets_per_run": cfg.desk_gets, "invariants": check_days(day_ids)}
+
+
+def desk_day(code: str, size: int, date: dt.date, staff):
+    """A day of ``size`` tokens: a fifth completed, one in consultation, three tenths
+    checked in, the rest allocated, and a waitlist."""
+    from django.utils import timezone
+
+    from tokens.models import Status
+    from tokens.services import token_call, token_check_in, token_complete, token_issue
+
+    slots, capacity = layout(size)
+    _, day = make_doctor_day(code, date, slots, capacity, department="Bench desk")
+    for i in range(size):
+        source = "walk_in" if i % 4 == 3 else "online"
+        token_issue(day=day, patient=new_patient(), source=source, actor=staff, now=timezone.now())
+    seated = list(
+        day.tokens.filter(status__in=(Status.ALLOCATED, Status.CHECKED_IN)).order_by(
+            "slot__start", "seq"
+        )
+    )
+    done, present = len(seated) // 5, len(seated) * 3 // 10
+    for n, token in enumerate(seated[: done + 1 + present]):
+        if token.status == Status.ALLOCATED:
+            token_check_in(token=token, actor=staff, now=timezone.now())
+        if n <= done:
+            token_call(token=token, actor=staff, now=timezone.now())
+        if n < done:
+            token_complete(token=token, actor=staff, now=timezone.now())
+    return day
+
+
+def get_desk(client, url: str):
+    response = client.get(url)
+    if response.status_code != 200:
+        raise SystemExit(f"desk: GET {url} returned {response.status_code}")
+    return response
+
+
+def time_gets(client, url: str, gets: int) -> float:
+    started = time.perf_counter()
+    for _ in range(gets):
+        get_desk(client, url)
+    return 1000 * (time.perf_counter() - started) / gets
+
+
+# --------------------------------------------------------------------------- output
+
+
+def table(header: list[str], rows: list[list]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join("–" if v is None else str(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def statuses_text(statuses: dict) -> str:
+    return ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items()))
+
+
+def render_queries(result: dict) -> str:
+    ops = list(result["rows"][0]["operations"])
+    rows = [
+        [r["tokens"], f"{r['slots']}×{r['capacity']}"]
+        + [r["operations"][op]["queries"] for op in ops]
+        for r in result["rows"]
+    ]
+    timings = [
+        [r["tokens"], f"{r['slots']}×{r['capacity']}"]
+        + [rounded(r["operations"][op]["ms"]) for op in ops]
+        for r in result["rows"]
+    ]
+    verdict = "constant" if result["constant"] else "NOT constant"
+    return (
+        "## 1. SQL queries per operation\n\n"
+        "Counted once (they are deterministic), outside any test transaction: BEGIN, "
+        "SAVEPOINT and COMMIT are included, as each is a round trip. Each day is full "
+        "with a waitlist, so `issue` (an online token) finds no seat and no one to "
+        "displace and is waitlisted.\n\n"
+        + table(["tokens in day", "slots × seats", *ops], rows)
+        + f"\n\nQuery counts across day sizes: **{verdict}**. "
+        + invariants_text(result["invariants"])
+        + "\n\nThe same calls timed (ms; one call each, so indicative only, not a median):\n\n"
+        + table(["tokens in day", "slots × seats", *ops], timings)
+    )
+
+
+def render_throughput(result: dict) -> str:
+    header = ["workers", "clients", "requests", "tokens/s", "p50 ms", "p95 ms", "p99 ms",
+              "errors", "statuses", "healthz req/s", "healthz p50 ms",
+              "tokens/s ÷ healthz"]  # fmt: skip
+    rows = [
+        [r["workers"], r["clients"], round(r["requests"]), rounded(r["ok_per_s"]),
+         rounded(r["p50_ms"]), rounded(r["p95_ms"]), rounded(r["p99_ms"]),
+         percent(r["error_rate"]), statuses_text(r["statuses"]),
+         rounded(r["healthz"]["ok_per_s"]), rounded(r["healthz"]["p50_ms"]), percent(r["ratio"])]
+        for r in result["rows"]
+    ]  # fmt: skip
+    return (
+        "## 2. API throughput (POST /api/v1/tokens/, 50 doctors) and the /healthz floor\n\n"
+        + table(header, rows)
+        + "\n\nMedians of the runs; errors and statuses over all runs. "
+        + invariants_text(result["invariants"])
+        + exhausted_text(result)
+    )
+
+
+def render_contention(result: dict) -> str:
+    header = ["workers", "clients", "requests", "tokens/s", "p50 ms", "p95 ms", "p99 ms",
+              "errors", "statuses"]  # fmt: skip
+    rows = [
+        [r["workers"], r["clients"], round(r["requests"]), rounded(r["ok_per_s"]),
+         rounded(r["p50_ms"]), rounded(r["p95_ms"]), rounded(r["p99_ms"]),
+         percent(r["error_rate"]), statuses_text(r["statuses"])]
+        for r in result["rows"]
+    ]  # fmt: skip
+    return (
+        "## 3. Contention: every client on one doctor-day (20 slots × 100)\n\n"
+        + table(header, rows)
+        + f"\n\nSlots over capacity (direct SQL): {result['capacity_violations']}. "
+        + invariants_text(result["invariants"])
+        + exhausted_text(result)
+    )
+
+
+def render_simulate(result: dict) -> str:
+    rows = [
+        [r["doctors"], r["tokens"], rounded(r["seconds"]), rounded(r["tokens_per_s"]),
+         rounded(r["ms_per_token"]), rounded(r["peak_rss_mib"], 0)]
+        for r in result["rows"]
+    ]  # fmt: skip
+    return (
+        "## 4. simulate_day (wall time of the whole command, interpreter start included)\n\n"
+        + table(["doctors", "tokens", "seconds", "tokens/s", "ms per token", "peak RSS MiB"], rows)
+        + "\n\n"
+        + invariants_text(result["invariants"])
+    )
+
+
+def render_desk(result: dict) -> str:
+    rows = [
+        [r["tokens"], statuses_text(r["statuses"]), r["queries"], rounded(r["ms_per_get"])]
+        for r in result["rows"]
+    ]
+    return (
+        "## 5. Desk page (GET /desk/ in-process through django.test.Client, reception "
+        f"login; {result['gets_per_run']} GETs a run after a warm-up)\n\n"
+        + table(["tokens in day", "statuses", "queries", "ms per GET"], rows)
+        + "\n\n"
+        + invariants_text(result["invariants"])
+    )
+
+
+def percent(value) -> str | None:
+    return None if value is None else f"{100 * value:.1f}%"
+
+
+def invariants_text(invariants: dict) -> str:
+    checked = invariants.get("days_checked")
+    where = (
+        f" over {checked} doctor-day{'' if checked == 1 else 's'}" if checked is not None else ""
+    )
+    return f"Invariant checker{where}: {invariants['problems']} problems."
+
+
+def exhausted_text(result: dict) -> str:
+    text = ""
+    if any(r.get("exhausted") for r in result["rows"]):
+        text += " A client ran out of prebuilt requests: raise MAX_RATE."
+    if result.get("server_log_tail"):
+        text += " gunicorn logged errors: see server_log_tail in the JSON."
+    return text
+
+
+RENDER = {
+    "queries": render_queries,
+    "throughput": render_throughput,
+    "contention": render_contention,
+    "simulate": render_simulate,
+    "desk": render_desk,
+}
+
+
+def machine_facts(cfg) -> dict:
+    import django
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version()")
+        postgres = cursor.fetchone()[0]
+    python = os.path.relpath(PY, ROOT) if PY.startswith(str(ROOT)) else PY
+    return {
+        "date": dt.datetime.now().isoformat(timespec="minutes"),
+        # Anything else busy on the machine shows here, and skews every timed figure.
+        "load_average_at_start": os.getloadavg(),
+        "command": shlex.join([python, *sys.argv]),
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "postgresql": postgres.split(" on ")[0],
+        "python": platform.python_version(),
+        "django": django.get_version(),
+        "config": asdict(cfg),
+    }
+
+
+def render_header(facts: dict) -> str:
+    cfg = facts["config"]
+    return (
+        "# OPD Token benchmark\n\n"
+        f"- {facts['date']}: `{facts['command']}`\n"
+        f"- {facts['cpus']} CPUs, {facts['platform']}, {facts['postgresql']}, "
+        f"Python {facts['python']}, Django {facts['django']}\n"
+        f"- runs per figure: {cfg['runs']} (timed figures are their median), "
+        f"{cfg['seconds']} s per load run, database `{cfg['database']}`; "
+        f"load average at start {facts['load_average_at_start'][0]:.2f}"
+    )
 
 
 # --------------------------------------------------------------------------- main
 
 
-def check_everything() -> int:
-    from scheduling.models import DoctorDay
-    from tokens.invariants import check_day
+@dataclass
+class Config:
+    runs: int
+    seconds: float
+    workers: list[int]
+    clients: list[int]
+    query_sizes: list[int]
+    sim_sizes: list[int]
+    desk_sizes: list[int]
+    desk_gets: int
+    warmup: float
+    only: list[str]
+    database: str
+    port: int
 
-    problems = [p for day in DoctorDay.objects.all() for p in check_day(day)]
-    for p in problems[:20]:
-        print("VIOLATION", p)
-    return len(problems)
+
+def parse_args(argv=None) -> tuple[Config, argparse.Namespace]:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--runs", type=positive(int), help="runs per figure, median reported (3)")
+    parser.add_argument("--seconds", type=positive(float), help="length of each load run (20)")
+    parser.add_argument("--quick", action="store_true", help="simulate_day at 3, 30, 100 doctors")
+    parser.add_argument("--tiny", action="store_true", help="the smoke size of tests/bench")
+    parser.add_argument("--only", type=names, default=list(FIGURES), help=",".join(FIGURES))
+    parser.add_argument("--workers", type=numbers, help="gunicorn workers, e.g. 2,4")
+    parser.add_argument("--clients", type=numbers, help="concurrent clients, e.g. 8,32")
+    parser.add_argument("--database", type=database_name, default=DB, help=f"default {DB}")
+    parser.add_argument(
+        "--port", type=positive(int), default=PORT, help=f"gunicorn's port ({PORT})"
+    )
+    parser.add_argument("--json", type=Path, help="also write the raw results here")
+    args = parser.parse_args(argv)
+    tiny = args.tiny
+    cfg = Config(
+        runs=args.runs or (1 if tiny else 3),
+        seconds=args.seconds or (1.0 if tiny else 20.0),
+        workers=args.workers or ([1] if tiny else [2, 4]),
+        clients=args.clients or ([2] if tiny else [8, 32]),
+        query_sizes=[10] if tiny else [10, 100, 1000],
+        sim_sizes=[1] if tiny else [3, 30, 100] if args.quick else [3, 30, 300],
+        desk_sizes=[20] if tiny else [20, 200],
+        desk_gets=5 if tiny else 20,
+        warmup=0.3 if tiny else 2.0,
+        only=args.only,
+        database=args.database,
+        port=args.port,
+    )
+    return cfg, args
 
 
-def table(rows: list[dict]) -> str:
-    keys = list(rows[0])
-    lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
-    lines += ["| " + " | ".join(str(r[k]) for k in keys) + " |" for r in rows]
-    return "\n".join(lines)
+def positive(kind):
+    def parse(value: str):
+        try:
+            number = kind(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+        if number <= 0:
+            raise argparse.ArgumentTypeError("must be more than 0")
+        return number
+
+    return parse
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--full", action="store_true", help="also 300 simulated doctors")
-    parser.add_argument("--threads", type=int, default=16)
-    parser.add_argument("--requests", type=int, default=25, help="per client thread")
-    args = parser.parse_args()
-    recreate_database()
-    setup_django()
-    date = dt.date.today() + dt.timedelta(days=7)
-    print(f"# OPD Token benchmark — {os.cpu_count()} cores, PostgreSQL, {dt.date.today()}\n")
-    print("## SQL queries per operation (must not grow with the day)\n")
-    print(table(queries_per_allocation(date)), "\n")
-    print("## HTTP API allocations per second (gunicorn -w 4, loopback)\n")
-    rows = api_throughput(date, args.threads, args.requests)
-    print(table(rows), "\n")
-    print("## simulate_day\n")
-    print(table(simulate_day_timings([3, 30, 100] + ([300] if args.full else []))), "\n")
-    violations = check_everything()
-    print(f"Invariant check over every doctor-day: {violations} violations.")
-    sys.exit(1 if violations else 0)
+def names(value: str) -> list[str]:
+    chosen = [v.strip() for v in value.split(",") if v.strip()]
+    unknown = set(chosen) - set(FIGURES)
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(f"choose from {','.join(FIGURES)}")
+    return chosen
+
+
+def numbers(value: str) -> list[int]:
+    try:
+        chosen = [int(v) for v in value.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError("comma-separated whole numbers") from None
+    if not chosen or min(chosen) < 1:
+        raise argparse.ArgumentTypeError("comma-separated whole numbers of at least 1")
+    return chosen
+
+
+def database_name(value: str) -> str:
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", value) or value in ("postgres", "template1"):
+        raise argparse.ArgumentTypeError("a throw-away database name: lower case, digits, _")
+    return value
+
+
+def run_figures(cfg, results: dict) -> None:
+    if "queries" in cfg.only:
+        publish(results, "queries", figure_queries(cfg))
+    if {"throughput", "contention"} & set(cfg.only):
+        for name, result in figure_load(cfg).items():
+            publish(results, name, result)
+    if "simulate" in cfg.only:
+        publish(results, "simulate", figure_simulate(cfg))
+    if "desk" in cfg.only:
+        publish(results, "desk", figure_desk(cfg))
+
+
+def publish(results: dict, name: str, result: dict) -> None:
+    results["figures"][name] = result
+    print(RENDER[name](result) + "\n", flush=True)
+
+
+def main(argv=None) -> int:
+    cfg, args = parse_args(argv)
+    # As in the tests: collectstatic is not run, and WhiteNoise would say so every time.
+    warnings.filterwarnings("ignore", "No directory at", UserWarning)
+    # Production settings in this process and its children: no DEBUG query log.
+    os.environ.pop("DJANGO_DEBUG", None)
+    note(f"recreating database {cfg.database}")
+    recreate_database(cfg.database)
+    setup_django(SERVER + cfg.database)
+    results = {"meta": machine_facts(cfg), "figures": {}}
+    print(render_header(results["meta"]) + "\n", flush=True)
+    try:
+        run_figures(cfg, results)
+    finally:
+        figures = results["figures"].values()
+        results["invariant_problems"] = sum(f["invariants"]["problems"] for f in figures)
+        results["invariant_problems"] += sum(f.get("capacity_violations", 0) for f in figures)
+        if args.json:
+            args.json.write_text(json.dumps(results, indent=2, default=str))
+    problems = results["invariant_problems"]
+    print(f"**Invariant problems over every figure: {problems}.** "
+          f"Load average at the end: {os.getloadavg()[0]:.2f}.")  # fmt: skip
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
