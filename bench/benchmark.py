@@ -1062,6 +1062,11 @@ def main(argv=None) -> int:
     warnings.filterwarnings("ignore", "No directory at", UserWarning)
     # Production settings in this process and its children: no DEBUG query log.
     os.environ.pop("DJANGO_DEBUG", None)
+    # ...but over plain HTTP on loopback, from one portal client booking hundreds of
+    # tokens a second, without collectstatic output (docs/security.md).
+    os.environ.update(
+        DJANGO_SECURE_SSL_REDIRECT="0", OPD_PORTAL_BOOKING_RATE="off", OPD_STATIC_MANIFEST="0"
+    )
     note(f"recreating database {cfg.database}")
     recreate_database(cfg.database)
     setup_django(SERVER + cfg.database)

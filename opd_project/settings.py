@@ -5,7 +5,9 @@ environment variable; the helpers below fail loudly on a value they cannot read,
 so a typo in production stops the start instead of silently using a default.
 """
 
+import datetime as dt
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -53,7 +55,8 @@ if not SECRET_KEY:
     if not DEBUG and os.environ.get("OPD_REQUIRE_SECRET_KEY"):
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production")
     # Demo/test only: a fixed key so that the quick start works with nothing set.
-    SECRET_KEY = "opd-insecure-demo-key-change-me-in-production-0123456789"
+    # Its "django-insecure-" prefix makes `check --deploy` flag it (security.W009).
+    SECRET_KEY = "django-insecure-opd-demo-key-change-me-in-production-0123456789"
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
@@ -72,13 +75,18 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "template_partials",
+    "csp",
+    "axes",
     "scheduling",
     "tokens",
     "analytics",
 ]
 
 MIDDLEWARE = [
+    "opd_project.request_id.request_id_middleware",  # first: every log line has the id
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the body: DRF's JSON parser would read past Django's limit.
+    "opd_project.request_limits.request_body_limit_middleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -86,7 +94,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: turns a lockout flagged during sign-in into the 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "opd_project.urls"
@@ -111,7 +122,11 @@ WSGI_APPLICATION = "opd_project.wsgi.application"
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # Health checks: a kept connection that died (database restart, failover) is
+    # replaced at the next request instead of failing it.
+    DATABASES = {
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+    }
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # Overridable so that several checkouts can run their suites side by side.
         DATABASES["default"].setdefault("TEST", {})["NAME"] = env_str("OPD_TEST_DB", "test_opd")
@@ -144,16 +159,120 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Production serves hashed names (css/opd.3f2a….css, cached as immutable by WhiteNoise)
+# from `collectstatic` output. The manifest storage cannot render a page without that
+# output, so DEBUG (`make run`) and the test suite (tests/conftest.py) use plain names.
+OPD_STATIC_MANIFEST = env_bool("OPD_STATIC_MANIFEST", not DEBUG)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if OPD_STATIC_MANIFEST
+        else "whitenoise.storage.CompressedStaticFilesStorage"
+    },
 }
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# --- HTTPS, cookies and headers (docs/security.md) ---
+# On whenever DEBUG is off, so a production start cannot forget them; each has its own
+# variable to turn it off. The test suite runs with DEBUG off over plain HTTP and opts
+# out in tests/conftest.py.
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
+# A load balancer probes /healthz over plain HTTP; a redirect would read as "down".
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+# Preloading binds the whole domain to HTTPS in browsers for months and is hard to undo:
+# the hospital's domain owner decides. Off unless asked for, and check --deploy is told
+# that this is a decision, not an oversight.
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("DJANGO_CSRF_COOKIE_SECURE", not DEBUG)
+SESSION_COOKIE_HTTPONLY = env_bool("DJANGO_SESSION_COOKIE_HTTPONLY", True)
+SECURE_CONTENT_TYPE_NOSNIFF = env_bool("DJANGO_SECURE_CONTENT_TYPE_NOSNIFF", True)
+X_FRAME_OPTIONS = env_str("DJANGO_X_FRAME_OPTIONS", "DENY")
+SECURE_REFERRER_POLICY = env_str("DJANGO_SECURE_REFERRER_POLICY", "same-origin")
+# Behind a TLS-terminating proxy every request reaches Django as plain HTTP. Believe the
+# proxy's X-Forwarded-Proto only when told that a proxy sets it (and drops a client's
+# own): otherwise any client could claim HTTPS.
+OPD_BEHIND_PROXY = env_bool("OPD_BEHIND_PROXY", False)
+if OPD_BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Proxies that append to X-Forwarded-For: the client's address is that many entries from
+# the right (opd_project/client_ip.py). 0: the connection's own address.
+OPD_PROXY_COUNT = env_int("OPD_PROXY_COUNT", 1 if OPD_BEHIND_PROXY else 0)
+
+# --- Content-Security-Policy (django-csp) ---
+# Only our own files run or style a page: no inline script, style or event handler in
+# any template (htmx is configured in base.html not to inject its own <style> nor eval).
+# data: images are the admin's and Swagger UI's icons.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
+
+# --- sign-in lockout (django-axes), for /login/, /admin/ and POST /api/v1/auth/token/ ---
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out sign-in before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("OPD_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("OPD_LOGIN_LOCKOUT_MINUTES", 15))
+# Per username *and* address. Per username alone, anyone on the internet could lock a
+# receptionist out mid-shift by failing on purpose; per address alone, one mistyping
+# colleague would lock out every desk behind the hospital's single NAT address.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The lockout ends a fixed time after the failure that caused it (what the page says),
+# however often someone tries meanwhile.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "tokens.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "opd_project.client_ip.client_ip"
+# No "AXES: BEGIN" line at the start of every command (cron runs one a minute).
+AXES_VERBOSE = False
+
+# --- cache: the API's throttle counters ---
+# Redis when OPD_REDIS_URL is set, shared by every gunicorn worker. Without it each
+# process counts alone (LocMemCache): right for one process, but with N workers a
+# portal client gets N times its rate.
+OPD_REDIS_URL = env_str("OPD_REDIS_URL", "")
+if OPD_REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": OPD_REDIS_URL,
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Bookings one portal client may make (POST /api/v1/tokens/): "N/s|min|hour|day" or "off".
+OPD_PORTAL_BOOKING_RATE = env_str("OPD_PORTAL_BOOKING_RATE", "60/min")
+if not re.fullmatch(r"off|\d+/(s|sec|second|m|min|minute|h|hour|d|day)", OPD_PORTAL_BOOKING_RATE):
+    raise ImproperlyConfigured(
+        f"OPD_PORTAL_BOOKING_RATE={OPD_PORTAL_BOOKING_RATE!r}: use e.g. 60/min, or off"
+    )
+
+# --- request size ---
+# A booking is a few hundred bytes and the admin's biggest form a few KiB; a larger
+# body is refused with 413 before anything reads it (opd_project/request_limits.py).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("OPD_MAX_REQUEST_BYTES", 64 * 1024)
 
 # --- allocation policy knobs (DESIGN §3) ---
 # How often one token may be bumped to a later slot: the starvation guard of rule 3.
@@ -200,9 +319,33 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# --- logs (docs/production.md, "Logs") ---
+# One line per record on stderr, with the request id, phone numbers masked.
+OPD_LOG_FORMAT = env_str("OPD_LOG_FORMAT", "json")
+if OPD_LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"OPD_LOG_FORMAT={OPD_LOG_FORMAT!r}: use json or text")
+LOG_LEVEL = env_str("DJANGO_LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
+    "filters": {
+        "request_context": {"()": "opd_project.log.RequestContextFilter"},
+        "mask_phones": {"()": "opd_project.log.MaskPhonesFilter"},
+    },
+    "formatters": {
+        "json": {"()": "opd_project.log.JsonFormatter"},
+        "text": {"()": "opd_project.log.TextFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": OPD_LOG_FORMAT,
+            # In this order: the id is known before the masking looks at every field.
+            "filters": ["request_context", "mask_phones"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    # Django's own handlers (console when DEBUG, mail_admins) would print a second,
+    # unmasked copy of its records: they go through the one handler above only.
+    "loggers": {"django": {"handlers": [], "level": LOG_LEVEL, "propagate": True}},
 }

@@ -13,3 +13,6 @@ urlpatterns = [
 
 # JSON 404 for unknown /api/ paths (a malformed UUID, say); the HTML page elsewhere.
 handler404 = "tokens.api.health.not_found"
+# 503 with Retry-After when the database is away (nothing was saved); else the 500.
+handler500 = "opd_project.server_errors.server_error"
+handler400 = "opd_project.server_errors.bad_request"

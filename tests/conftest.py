@@ -1,9 +1,38 @@
 import datetime as dt
 
 import pytest
+from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 
 from tests.factories import DAY, PatientFactory, make_day, make_user
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The suite runs with DEBUG off, the production defaults, but over plain HTTP
+    (test client, live server) and without `collectstatic` output. So: no redirect
+    to HTTPS, cookies a browser keeps over HTTP, plain static names, a private cache.
+
+    Set here, before any test module is imported, and not by a fixture: handlers
+    read the security settings once, when they load their middleware, and a
+    module-level WSGI app (tests/api/test_schemathesis.py) or the session-wide
+    live server would load it before a function-scoped override applied.
+    tests/security/test_deploy_settings.py checks the real defaults in a subprocess."""
+    settings.SECURE_SSL_REDIRECT = False
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    }
+    # Never a real Redis from OPD_REDIS_URL: the tests clear the cache.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttle counters start at zero in every test."""
+    cache.clear()
 
 
 def at(hour: int, minute: int = 0, date: dt.date = DAY) -> dt.datetime:

@@ -4,7 +4,8 @@ DESIGN §3 is implemented here and nowhere else. Each public function:
 - runs in one transaction whose first statement locks the doctor-day row
   (``_lock_day``), so all decisions for that day are serialized (DESIGN §4);
 - re-reads everything it decides on after taking the lock;
-- writes a ``TokenEvent`` for every token it changes, in the same transaction;
+- writes a ``TokenEvent`` for every token it changes, in the same transaction
+  (and logs it on ``opd.tokens`` once that commits, ``tokens.event_log``);
 - takes an explicit ``now`` so tests and the simulation control time;
 - raises a ``tokens.errors.TokenError`` subclass on a rule conflict, leaving
   the database untouched.
@@ -19,6 +20,7 @@ from django.utils import timezone
 
 from scheduling.models import DoctorDay, Slot
 from tokens import errors
+from tokens.event_log import log_events_on_commit
 from tokens.models import (
     DISPLACEABLE,
     RANK,
@@ -159,6 +161,7 @@ def _record(token: Token, kind: str, **fields) -> TokenEvent:
     """Write the audit record of one change, in the caller's transaction."""
     event = _event(token, kind, **fields)
     event.save()
+    log_events_on_commit([event])
     return event
 
 
@@ -386,6 +389,7 @@ def token_issue(
             events.append(event)
         # One INSERT for the whole audit trail of this booking; ids keep its order.
         TokenEvent.objects.bulk_create(events)
+        log_events_on_commit(events)
         board.seat(seat, +1)
         return IssueResult(token=token, moved=moved)
 

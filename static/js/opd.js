@@ -1,7 +1,40 @@
 // OPD Token: the little the pages need beyond htmx. htmx does the work; this file
-// tells staff when it cannot, and adds the "/" shortcut for the token search.
+// tells staff when it cannot, adds the "/" shortcut for the token search, and does
+// what inline handlers would do elsewhere: the Content-Security-Policy allows no
+// inline script, no onclick/onchange and no htmx trigger filter (htmx would eval it).
 (function () {
   "use strict";
+
+  var POLL_MS = 5000;
+
+  // Regions marked data-poll refresh every 5 s (hx-trigger "refreshDue"), except
+  // while someone works in them: focus inside the region (or inside the element
+  // data-poll names), or a "More" menu open. A refresh would snatch it away.
+  function busy(region) {
+    var watched = region.dataset.poll ? document.querySelector(region.dataset.poll) : region;
+    var active = document.activeElement;
+    if (watched && active && active !== document.body && watched.contains(active)) return true;
+    return region.querySelector("details[open]") !== null;
+  }
+
+  setInterval(function () {
+    if (!window.htmx) return;
+    document.querySelectorAll("[data-poll]").forEach(function (region) {
+      if (!busy(region)) window.htmx.trigger(region, "refreshDue");
+    });
+  }, POLL_MS);
+
+  // <select data-autosubmit>: choosing submits its form (the doctor picker).
+  document.addEventListener("change", function (event) {
+    var el = event.target;
+    if (el.matches && el.matches("select[data-autosubmit]") && el.form) el.form.submit();
+  });
+
+  // <button data-print>: print the page (the token slip).
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-print]");
+    if (button) window.print();
+  });
 
   function notice(text) {
     var el = document.getElementById("net-status");

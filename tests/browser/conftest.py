@@ -31,6 +31,12 @@ CHROMIUM_ARGS = [
 ]
 # The pages poll every 5 s; give a change one full interval plus some slack.
 REFRESH_TIMEOUT_MS = 9_000
+# Every page reports what its Content-Security-Policy blocked on its console. An
+# init script is the browser's, not the page's: the policy does not apply to it.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (e) =>
+  console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || "inline"}`));
+"""
 
 
 @pytest.fixture(scope="session")
@@ -44,7 +50,15 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def open_page(browser: Browser, live_server) -> Iterator[Callable[..., Page]]:
+def csp_violations() -> list[str]:
+    """What the Content-Security-Policy blocked on any page ``open_page`` opened."""
+    return []
+
+
+@pytest.fixture
+def open_page(
+    browser: Browser, live_server, csp_violations: list[str]
+) -> Iterator[Callable[..., Page]]:
     """``open_page(path, user=None)``: a new browser context (own cookies), signed
     in through the login form when ``user`` is given, at ``path``."""
     contexts = []
@@ -52,8 +66,17 @@ def open_page(browser: Browser, live_server) -> Iterator[Callable[..., Page]]:
     def _open(path: str, user=None) -> Page:
         context = browser.new_context(viewport={"width": 1366, "height": 768})
         context.set_default_timeout(REFRESH_TIMEOUT_MS)
+        context.add_init_script(REPORT_CSP_VIOLATIONS)
         contexts.append(context)
         page = context.new_page()
+        page.on(
+            "console",
+            lambda message: (
+                csp_violations.append(message.text)
+                if "CSP violation" in message.text or "Content Security Policy" in message.text
+                else None
+            ),
+        )
         page.on("dialog", lambda dialog: dialog.accept())  # hx-confirm prompts
         if user is not None:
             page.goto(f"{live_server.url}/login/?next={quote(path)}")

@@ -16,7 +16,9 @@ def clinic(doctor_login):
     return make_day(2, 2, date=timezone.localdate(), doctor=doctor)
 
 
-def test_the_doctor_calls_next_and_the_display_shows_that_number(open_page, doctor_login, clinic):
+def test_the_doctor_calls_next_and_the_display_shows_that_number(
+    open_page, doctor_login, clinic, csp_violations
+):
     first = issue(clinic, "walk_in")
     second = issue(clinic, "walk_in")
     board = open_page(f"/display/?doctor={clinic.doctor.pk}")
@@ -29,6 +31,7 @@ def test_the_doctor_calls_next_and_the_display_shows_that_number(open_page, doct
     expect(board.locator(".hall-next li").first).to_have_text(second.number)
     assert clinic.doctor.name in board.content()
     assert first.patient.name not in board.content()
+    assert csp_violations == []  # both pages, polls included, under the policy
 
 
 def test_the_doctor_completes_and_calls_the_next_one(open_page, doctor_login, clinic):

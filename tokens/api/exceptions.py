@@ -5,6 +5,7 @@ DRF's and Django's exceptions are mapped onto the codes of DESIGN §5.1, so a
 client can switch on ``code`` without parsing English.
 """
 
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -16,6 +17,8 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.views import set_rollback
 
 from tokens.errors import TokenError
+
+logger = logging.getLogger("opd.api")
 
 # DRF exception class -> our machine code; anything else keeps DRF's default_code.
 _CODES: list[tuple[type[exceptions.APIException], str]] = [
@@ -69,11 +72,30 @@ def error_response(exc: exceptions.APIException) -> Response:
     return Response(body, status=exc.status_code, headers=headers)
 
 
+def log_api_error(request: Any, response: Response) -> Response:
+    """Log one line on ``opd.api`` for an error answer (status, code, method, path)."""
+    level = logging.ERROR if response.status_code >= 500 else logging.WARNING
+    data = response.data if isinstance(response.data, dict) else {}
+    logger.log(
+        level,
+        "api error",
+        extra={
+            "status": response.status_code,
+            "code": data.get("code"),
+            "method": request.method,
+            "path": request.path,
+        },
+    )
+    # Django would log the same answer again as e.g. "Conflict: /api/v1/tokens/".
+    response._has_been_logged = True
+    return response
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF ``EXCEPTION_HANDLER``: the error format of DESIGN §5.1 everywhere."""
     if isinstance(exc, TokenError):
         set_rollback()
-        return Response(exc.as_dict(), status=exc.status)
+        return log_api_error(context["request"], Response(exc.as_dict(), status=exc.status))
     if isinstance(exc, DjangoValidationError):
         # Model ``full_clean`` in a service: the same 400 as a serializer error.
         detail = as_serializer_error(exc)
@@ -88,4 +110,4 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return None  # a bug: let Django log it and answer 500
     # Mirror DRF's own handler, for a project that later enables ATOMIC_REQUESTS.
     set_rollback()
-    return error_response(exc)
+    return log_api_error(context["request"], error_response(exc))

@@ -14,6 +14,8 @@ _MEANING = {
     "day_cancelled, day_closed, no_open_slot, duplicate_token (with the existing `id`), "
     "invalid_transition, consultation_in_progress.",
     422: "idempotency_key_reused: the key was already used for a different request body.",
+    429: "throttled (a portal client over its booking rate) or locked_out (too many failed "
+    "sign-ins); `Retry-After` says in how many seconds to try again.",
 }
 
 

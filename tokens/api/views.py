@@ -8,8 +8,11 @@ import datetime as dt
 import re
 from typing import Any
 
+from axes.handlers.proxy import AxesProxyHandler
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef
+from django.http.response import HttpResponseBase
 from django.utils import timezone
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -28,6 +31,7 @@ from rest_framework.views import APIView
 from scheduling.models import Doctor, DoctorDay, Slot
 from tokens import errors as token_errors
 from tokens import roles, services
+from tokens.api.exceptions import log_api_error
 from tokens.api.filters import TokenFilter
 from tokens.api.permissions import IsPortalOrStaff, IsStaff
 from tokens.api.schema import errors
@@ -37,14 +41,27 @@ from tokens.api.serializers import (
     TokenSerializer,
     token_context,
 )
+from tokens.api.throttles import PortalBookingThrottle
 from tokens.idempotency import idempotent_call, request_fingerprint
+from tokens.lockout import lockout_response
 from tokens.models import Source, Token, phone_validator
 
 # -------------------------------------------------------------------------- auth
 
 
+def _is_locked_out(request: Request) -> bool:
+    """django-axes flags a lockout on the request it was handed: DRF's wrapper when the
+    failure came through ``authenticate``, Django's own request when we asked first."""
+    flags = (getattr(request, "axes_locked_out", False), request._request.axes_locked_out)
+    return any(flags)
+
+
 class AuthTokenApi(ObtainAuthToken):
-    """Exchange a username and password for an API token."""
+    """Exchange a username and password for an API token.
+
+    Guarded by the same lockout as the login page (settings, "sign-in lockout").
+    django-axes' middleware cannot see DRF's request, so the lockout is checked
+    here: before the password, and after a failure that reached the limit."""
 
     # Credentials are the authentication here; a stale session must not trigger CSRF.
     authentication_classes = ()
@@ -56,11 +73,27 @@ class AuthTokenApi(ObtainAuthToken):
             "AuthTokenRequest",
             {"username": serializers.CharField(), "password": serializers.CharField()},
         ),
-        responses={200: AuthTokenResponseSerializer, **errors(400)},
+        responses={200: AuthTokenResponseSerializer, **errors(400, 429)},
         auth=[],
     )
-    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().post(request, *args, **kwargs)
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        username = request.data.get("username") if isinstance(request.data, dict) else None
+        if not isinstance(username, str):
+            return super().post(request, *args, **kwargs)  # a 400 from the serializer
+        credentials = {"username": username}
+        if not AxesProxyHandler.is_allowed(request._request, credentials):
+            return lockout_response(request._request, credentials=credentials)
+        try:
+            response = super().post(request, *args, **kwargs)
+        except ValidationError:
+            if _is_locked_out(request):
+                return lockout_response(request._request, credentials=credentials)
+            raise
+        if settings.AXES_RESET_ON_SUCCESS:
+            # What axes does on a page sign-in (user_logged_in), which this is not.
+            ip_address = request._request.axes_ip_address
+            AxesProxyHandler.reset_attempts(username=username, ip_address=ip_address)
+        return response
 
 
 # -------------------------------------------------------------------------- helpers
@@ -166,6 +199,7 @@ def _resolve_day(data: dict[str, Any]) -> tuple[DoctorDay, Slot | None]:
 
 class TokenListCreateApi(GenericAPIView):
     permission_classes = [IsPortalOrStaff]
+    throttle_classes = [PortalBookingThrottle]  # portal bookings only
     filterset_class = TokenFilter
     serializer_class = TokenSerializer
 
@@ -201,7 +235,7 @@ class TokenListCreateApi(GenericAPIView):
                 pattern=IDEMPOTENCY_KEY.pattern,
             )
         ],
-        responses={201: TokenSerializer, **errors(400, 404, 409, 422)},
+        responses={201: TokenSerializer, **errors(400, 404, 409, 422, 429)},
     )
     def post(self, request: Request) -> Response:
         key = request.headers.get("Idempotency-Key")
@@ -255,7 +289,11 @@ class TokenListCreateApi(GenericAPIView):
             produce=book_and_serialize,
         )
         headers = {"Idempotent-Replayed": "true"} if stored.replayed else {}
-        return Response(stored.body, status=stored.status, headers=headers)
+        response = Response(stored.body, status=stored.status, headers=headers)
+        if stored.status >= 400:
+            # A refusal kept with its key never reaches the exception handler.
+            log_api_error(request, response)
+        return response
 
 
 class TokenDetailApi(APIView):

@@ -13,7 +13,7 @@ from functools import cached_property
 from django.db.models import Q
 
 from scheduling.models import Doctor, DoctorDay, Slot
-from tokens.models import Status, Token
+from tokens.models import EventKind, Status, Token
 from tokens.selectors import (
     Placement,
     day_calling_order,
@@ -28,6 +28,8 @@ NO_PLACEMENT = Placement(position=None, estimated_time=None)
 SEARCH_LIMIT = 25
 # How many numbers after "now serving" the hall board shows per doctor.
 DISPLAY_NEXT = 3
+# The reason tokens.services.day_cancel() writes on every token it cancels.
+DAY_CANCELLED_REASON = "Doctor's day cancelled"
 
 
 @dataclass
@@ -185,6 +187,17 @@ class DeskBoard:
     @cached_property
     def now_serving(self) -> Token | None:
         return day_now_serving(self.day) if self.day else None
+
+    @cached_property
+    def to_phone(self) -> list[Token]:
+        """The tokens the day's cancellation cancelled: reception phones these patients."""
+        if not (self.day and self.day.cancelled):
+            return []
+        cancelled_with_day = Q(
+            events__kind=EventKind.CANCELLED, events__reason__startswith=DAY_CANCELLED_REASON
+        )
+        tokens = _token_query().filter(cancelled_with_day, day=self.day, status=Status.CANCELLED)
+        return list(tokens.distinct().order_by("seq"))
 
 
 @dataclass
