@@ -95,7 +95,21 @@ def recreate_database(name: str = DB) -> None:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
+def bench_environment() -> None:
+    """Production settings for this process and its children (gunicorn, simulate_day)."""
+    # As in the tests: collectstatic is not run, and WhiteNoise would say so every time.
+    warnings.filterwarnings("ignore", "No directory at", UserWarning)
+    # No DEBUG: Django would keep a log of every query.
+    os.environ.pop("DJANGO_DEBUG", None)
+    # ...but over plain HTTP on loopback, from one portal client booking hundreds of
+    # tokens a second, without collectstatic output (docs/security.md).
+    os.environ.update(
+        DJANGO_SECURE_SSL_REDIRECT="0", OPD_PORTAL_BOOKING_RATE="off", OPD_STATIC_MANIFEST="0"
+    )
+
+
 def setup_django(url: str = SERVER + DB) -> None:
+    bench_environment()
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opd_project.settings")
     sys.path.insert(0, str(ROOT))
@@ -470,7 +484,7 @@ def figure_load(cfg) -> dict:
     spread_runs: dict = {}
     hot_runs: dict = {}
     warm_days = []
-    server_logs = {}  # gunicorn says nothing at --log-level warning unless something failed
+    server_logs = {}  # nothing above INFO is logged unless something failed
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
         load = LoadSetup(pool, cfg.port, portal_key(), cfg.seconds, itertools.count(1))
@@ -585,8 +599,10 @@ class Gunicorn:
             raise SystemExit(f"gunicorn exited ({self.process.returncode}):\n{self.log_tail()}")
 
     def log_tail(self) -> str:
+        """The end of what gunicorn logged, without the app's per-token INFO lines."""
         self.log.seek(0)
-        return self.log.read().decode(errors="replace")[-3000:]
+        lines = self.log.read().decode(errors="replace").splitlines(keepends=True)
+        return "".join(line for line in lines if '"level": "INFO"' not in line)[-3000:]
 
 
 @contextlib.contextmanager
@@ -1058,15 +1074,6 @@ def publish(results: dict, name: str, result: dict) -> None:
 
 def main(argv=None) -> int:
     cfg, args = parse_args(argv)
-    # As in the tests: collectstatic is not run, and WhiteNoise would say so every time.
-    warnings.filterwarnings("ignore", "No directory at", UserWarning)
-    # Production settings in this process and its children: no DEBUG query log.
-    os.environ.pop("DJANGO_DEBUG", None)
-    # ...but over plain HTTP on loopback, from one portal client booking hundreds of
-    # tokens a second, without collectstatic output (docs/security.md).
-    os.environ.update(
-        DJANGO_SECURE_SSL_REDIRECT="0", OPD_PORTAL_BOOKING_RATE="off", OPD_STATIC_MANIFEST="0"
-    )
     note(f"recreating database {cfg.database}")
     recreate_database(cfg.database)
     setup_django(SERVER + cfg.database)
