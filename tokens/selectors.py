@@ -95,16 +95,18 @@ def _observed_aggregates() -> dict:
     }
 
 
-def _observed_minutes(row: dict) -> float | None:
+def _observed_minutes(count: int | None, mean_seconds: float | None) -> float | None:
     # Below MIN_OBSERVED_CONSULTATIONS the slot's own pace is the better guess.
-    if row["observed_n"] < MIN_OBSERVED_CONSULTATIONS or not row["observed_mean"]:
+    if (count or 0) < MIN_OBSERVED_CONSULTATIONS or not mean_seconds:
         return None
-    return row["observed_mean"].total_seconds() / 60
+    return float(mean_seconds) / 60
 
 
 def day_consultation_minutes(day: DoctorDay) -> float | None:
     """Mean observed consultation length of the day, once enough are finished."""
-    return _observed_minutes(Token.objects.for_day(day).aggregate(**_observed_aggregates()))
+    row = Token.objects.for_day(day).aggregate(**_observed_aggregates())
+    mean = row["observed_mean"]
+    return _observed_minutes(row["observed_n"], mean.total_seconds() if mean else None)
 
 
 @dataclass(frozen=True)
@@ -174,10 +176,18 @@ SELECT
   SUM(CASE WHEN t.status IN {expected} AND {calling_key} < {key} THEN 1 ELSE 0 END),
   SUM(CASE WHEN t.slot_id = %(slot)s AND (t.status IN {seen}
       OR (t.status IN {expected} AND {calling_key} < {key})) THEN 1 ELSE 0 END),
-  SUM(CASE WHEN t.status = 'waitlisted' AND {waitlist_key} < {wkey} THEN 1 ELSE 0 END)
+  SUM(CASE WHEN t.status = 'waitlisted' AND {waitlist_key} < {wkey} THEN 1 ELSE 0 END),
+  SUM(CASE WHEN {timed} THEN 1 ELSE 0 END),
+  AVG(CASE WHEN {timed} THEN {consultation_seconds} END)
 FROM {token} t LEFT JOIN {slot} s ON s.id = t.slot_id
 WHERE t.day_id = %(day)s
 """
+# Seconds between call and completion; the one vendor-specific piece of the statement.
+_CONSULTATION_SECONDS = {
+    "postgresql": "EXTRACT(EPOCH FROM (t.completed_at - t.called_at))",
+    # Django registers this function on its SQLite connections (microseconds, exact).
+    "sqlite": "django_timestamp_diff(t.completed_at, t.called_at) / 1000000.0",
+}
 
 
 def _ahead_sql() -> str:
@@ -206,6 +216,10 @@ def _ahead_sql() -> str:
         wkey=params("w_", WAITLIST_ORDER),
         expected=statuses(EXPECTED),
         seen=statuses(SEEN),
+        # The same consultations as _TIMED, which day_consultation_minutes averages.
+        timed=f"t.status = '{Status.COMPLETED}' AND t.called_at IS NOT NULL"
+        " AND t.completed_at IS NOT NULL",
+        consultation_seconds=_CONSULTATION_SECONDS[connection.vendor],
     )
 
 
@@ -223,8 +237,8 @@ def token_placement(token: Token, *, now: dt.datetime | None = None) -> Placemen
     """Position and estimated time of one token (None for finished tokens).
 
     The same answer as ``day_placements`` (a test holds them equal), from one
-    statement that counts the tokens ahead instead of reading the day's queue,
-    plus the day's observed consultation length for a seated token."""
+    statement that counts the tokens ahead, and averages the day's finished
+    consultations, instead of reading the day's queue."""
     if not token.is_active:
         return NO_PLACEMENT
     if token.status == Status.IN_CONSULTATION:
@@ -238,10 +252,10 @@ def token_placement(token: Token, *, now: dt.datetime | None = None) -> Placemen
     with connection.cursor() as cursor:
         # The day's delay is re-read here: one set since ``token`` was loaded shows.
         cursor.execute(_ahead_sql(), params)
-        delay, ahead, seen_in_slot, waitlist_ahead = cursor.fetchone()
+        delay, ahead, seen_in_slot, waitlist_ahead, timed, mean_seconds = cursor.fetchone()
     if token.status == Status.WAITLISTED:
         return Placement(position=waitlist_ahead + 1, estimated_time=None)
     day = DoctorDay(pk=token.day_id, date=token.day.date, delay_minutes=delay)
-    observed = day_consultation_minutes(day)
+    observed = _observed_minutes(timed, mean_seconds)
     eta = _estimate(token.slot, seen_in_slot, day=day, observed=observed, now=now)
     return Placement(position=ahead + 1, estimated_time=eta)

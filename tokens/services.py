@@ -37,6 +37,8 @@ from tokens.models import (
 REALLOCATABLE = (Status.ALLOCATED, Status.CHECKED_IN, Status.WAITLISTED)
 # Sources whose patient is standing at the desk when the token is issued.
 ISSUED_PRESENT = (Source.EMERGENCY, Source.WALK_IN)
+# How day_cancel's events begin: the desk finds the patients to phone by it.
+DAY_CANCELLED_REASON = "Doctor's day cancelled"
 
 
 @dataclass(frozen=True)
@@ -716,7 +718,7 @@ def day_cancel(*, day: DoctorDay, reason: str, actor=None, now: dt.datetime) -> 
                 stamp="cancelled_at",
                 actor=actor,
                 now=now,
-                reason=f"Doctor's day cancelled: {reason}",
+                reason=f"{DAY_CANCELLED_REASON}: {reason}",
             )
         return DayCancelResult(day=day, cancelled=to_phone)
 

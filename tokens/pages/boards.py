@@ -22,14 +22,12 @@ from tokens.selectors import (
     day_slots,
     day_waitlist,
 )
-from tokens.services import token_available_actions
+from tokens.services import DAY_CANCELLED_REASON, token_available_actions
 
 NO_PLACEMENT = Placement(position=None, estimated_time=None)
 SEARCH_LIMIT = 25
 # How many numbers after "now serving" the hall board shows per doctor.
 DISPLAY_NEXT = 3
-# The reason tokens.services.day_cancel() writes on every token it cancels.
-DAY_CANCELLED_REASON = "Doctor's day cancelled"
 
 
 @dataclass
