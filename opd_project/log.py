@@ -7,7 +7,7 @@ settings.LOGGING installs, on the one console handler:
   request), plus ``method`` and ``path`` when Django attached the request;
 - ``MaskPhonesFilter``: anything that looks like a phone number becomes
   ``+91******5678`` in the message, string fields and tracebacks;
-- ``JsonFormatter`` (``OPD_LOG_FORMAT=json``, the default) or ``TextFormatter``.
+- ``JsonFormatter`` (``OPD_LOG_FORMAT=json``, the default without DEBUG) or ``TextFormatter``.
 """
 
 import datetime as dt

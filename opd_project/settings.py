@@ -321,7 +321,8 @@ SPECTACULAR_SETTINGS = {
 
 # --- logs (docs/production.md, "Logs") ---
 # One line per record on stderr, with the request id, phone numbers masked.
-OPD_LOG_FORMAT = env_str("OPD_LOG_FORMAT", "json")
+# JSON for the log collector in production; plain lines in the terminal of `make run`.
+OPD_LOG_FORMAT = env_str("OPD_LOG_FORMAT", "text" if DEBUG else "json")
 if OPD_LOG_FORMAT not in {"json", "text"}:
     raise ImproperlyConfigured(f"OPD_LOG_FORMAT={OPD_LOG_FORMAT!r}: use json or text")
 LOG_LEVEL = env_str("DJANGO_LOG_LEVEL", "INFO")
