@@ -24,7 +24,8 @@ install-dev: $(VENV)/.installed-dev
 # The app on SQLite with demo data; prints the demo logins.
 run: install
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
-	DJANGO_DEBUG=1 $(PY) manage.py load_demo
+	# Without the demo's token events in front of the logins it prints.
+	DJANGO_DEBUG=1 DJANGO_LOG_LEVEL=WARNING $(PY) manage.py load_demo
 	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
 # The whole test suite on the local PostgreSQL (pytest-django creates and drops test_opd).
