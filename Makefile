@@ -21,10 +21,10 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-# The app on SQLite with demo data; prints the demo logins.
+# The app on SQLite with demo data; prints the demo logins (load_demo's token events
+# are not logged, so nothing scrolls them away).
 run: install
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
-	# Without the demo's token events in front of the logins it prints.
 	DJANGO_DEBUG=1 DJANGO_LOG_LEVEL=WARNING $(PY) manage.py load_demo
 	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
