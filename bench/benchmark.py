@@ -614,7 +614,6 @@ class Gunicorn:
 def gunicorn(workers: int, port: int, database_url: str):
     ensure_port_free(port)
     env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_ALLOWED_HOSTS": "127.0.0.1"}
-    env.pop("DJANGO_DEBUG", None)
     # collectstatic is not run; WhiteNoise's warning would hide real errors in the log.
     env["PYTHONWARNINGS"] = "ignore:No directory at:UserWarning"
     binary = Path(PY).parent / "gunicorn"
@@ -663,7 +662,6 @@ def wait_for_health(server: Gunicorn, port: int) -> None:
 
 def figure_simulate(cfg) -> dict:
     env = {**os.environ, "DATABASE_URL": SERVER + cfg.database}
-    env.pop("DJANGO_DEBUG", None)
     rows = []
     for doctors in cfg.sim_sizes:
         runs = []
