@@ -41,6 +41,6 @@ fmt: install-dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# Speed and memory (DESIGN §7) on a throw-away PostgreSQL database opd_bench.
+# Speed and memory (README, "Performance") on a throw-away PostgreSQL database opd_bench.
 bench: install-dev
 	$(PY) bench/benchmark.py $(ARGS)

@@ -1,4 +1,4 @@
-"""Analytics API (DESIGN §5): read-only, staff only, one small APIView per read."""
+"""Analytics API (docs/api.md): read-only, staff only, one small APIView per read."""
 
 import datetime as dt
 

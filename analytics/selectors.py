@@ -1,4 +1,5 @@
-"""Read-only analytics over slots, tokens and their event trail (DESIGN §2, §5).
+"""Read-only analytics over slots, tokens and their event trail (docs/simulation.md,
+"Analytics").
 
 Every count is computed by the database in grouped aggregate queries: a fixed
 number of queries per call however many tokens a day holds. Only the wait
@@ -33,6 +34,7 @@ from django.db.models.functions import Coalesce
 
 from scheduling.models import DoctorDay, Slot
 from tokens.models import EventKind, Source, Status, Token, TokenEvent
+from tokens.selectors import with_occupancy
 
 
 @dataclass(frozen=True)
@@ -210,7 +212,7 @@ def _event_count(kind: str, slot_field: str) -> Coalesce:
 
 def _slots(slots: QuerySet) -> list[SlotStats]:
     rows = (
-        slots.with_occupancy()
+        with_occupancy(slots)
         .annotate(
             displaced_in=_event_count(EventKind.DISPLACED, "to_slot"),
             displaced_out=_event_count(EventKind.DISPLACED, "from_slot"),

@@ -1,4 +1,4 @@
-"""Benchmarks of DESIGN §4 and §7: one command reproduces every performance figure.
+"""Benchmarks of the README's Performance section: one command reproduces every figure.
 
     .venv/bin/python bench/benchmark.py [--runs 3] [--seconds 20] [--quick]
         [--only queries,throughput,contention,simulate,desk] [--json out.json]
@@ -176,9 +176,9 @@ def next_date() -> dt.date:
 
 
 def new_patient():
-    from tokens.services import patient_get_or_create
+    from tokens.patients import patient_register
 
-    return patient_get_or_create(name="Bench Patient", phone=f"+81{next(_phones):010d}")
+    return patient_register(name="Bench Patient", phone=f"+81{next(_phones):010d}")
 
 
 def letters(i: int, width: int = 2) -> str:

@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import dj_database_url
+import phonenumbers
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -80,6 +81,7 @@ INSTALLED_APPS = [
     "scheduling",
     "tokens",
     "analytics",
+    "simulation",
 ]
 
 MIDDLEWARE = [
@@ -274,13 +276,22 @@ if not re.fullmatch(r"off|\d+/(s|sec|second|m|min|minute|h|hour|d|day)", OPD_POR
 # body is refused with 413 before anything reads it (opd_project/request_limits.py).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("OPD_MAX_REQUEST_BYTES", 64 * 1024)
 
-# --- allocation policy knobs (DESIGN §3) ---
+# --- allocation policy knobs (docs/allocation.md) ---
 # How often one token may be bumped to a later slot: the starvation guard of rule 3.
 OPD_MAX_DISPLACEMENTS = env_int("OPD_MAX_DISPLACEMENTS", 1)
 # Minutes after a slot's end before a never-checked-in token becomes a no-show (rule 7).
 OPD_NO_SHOW_GRACE_MINUTES = env_int("OPD_NO_SHOW_GRACE_MINUTES", 15)
 
-# --- REST API (DESIGN §5) ---
+# --- patients (docs/allocation.md, "Patients: one phone, several people") ---
+# The region a phone number typed without a country code belongs to: every phone
+# is stored in E.164 after parsing with it (tokens.patients.phone_normalise).
+OPD_PHONE_REGION = env_str("OPD_PHONE_REGION", "IN").strip().upper()
+if OPD_PHONE_REGION not in phonenumbers.SUPPORTED_REGIONS:
+    raise ImproperlyConfigured(
+        f"OPD_PHONE_REGION={OPD_PHONE_REGION!r} is not a region code (e.g. IN, GB, US)"
+    )
+
+# --- REST API (docs/api.md) ---
 REST_FRAMEWORK = {
     # Portal clients and integrations send "Authorization: Token …"; staff may use
     # their session (CSRF stays enforced for it).

@@ -1,19 +1,22 @@
-"""The administrators' tool: departments, doctors with their weekly roster,
-doctor-days with their slots, and slot generation from the rosters."""
+"""The administrators' tool: departments, doctors with their weekly roster, and
+slot generation from the rosters.
+
+Doctor-days and slots are administered in ``tokens.admin.schedule``: their seats
+change only through the allocation engine, and ``scheduling`` imports nothing
+from ``tokens``."""
 
 import datetime as dt
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import timezone
 
-from scheduling.models import Department, Doctor, DoctorDay, RosterSession, Slot
+from scheduling.models import Department, Doctor, RosterSession
 from scheduling.services import slots_generate
-from tokens.models import SEAT_HOLDING
 
 
 @admin.register(Department)
@@ -107,68 +110,3 @@ class DoctorAdmin(admin.ModelAdmin):
                 "action_name": "generate_slots",
             },
         )
-
-
-class SlotInline(admin.TabularInline):
-    model = Slot
-    extra = 0
-    fields = ["start", "end", "capacity", "occupancy", "closed", "closed_reason"]
-    readonly_fields = ["occupancy"]
-
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(n_occupied=Count("tokens", filter=Q(tokens__status__in=SEAT_HOLDING)))
-        )
-
-    @admin.display(description="Occupied / capacity")
-    def occupancy(self, obj: Slot) -> str:
-        if obj.pk is None:
-            return "—"
-        return f"{obj.n_occupied} / {obj.capacity}"
-
-
-@admin.register(DoctorDay)
-class DoctorDayAdmin(admin.ModelAdmin):
-    list_display = ["date", "doctor", "slot_count", "delay_minutes", "cancelled", "closed_at"]
-    list_filter = ["date", "doctor__department", "doctor", "cancelled"]
-    date_hierarchy = "date"
-    search_fields = ["doctor__name", "doctor__code"]
-    readonly_fields = ["token_counter", "closed_at", "cancelled", "cancel_reason"]
-    fields = ["doctor", "date", "delay_minutes", "cancelled", "cancel_reason", "closed_at",
-              "token_counter"]  # fmt: skip
-    inlines = [SlotInline]
-
-    def get_queryset(self, request):
-        return (
-            super().get_queryset(request).select_related("doctor").annotate(n_slots=Count("slots"))
-        )
-
-    @admin.display(description="Slots", ordering="n_slots")
-    def slot_count(self, obj: DoctorDay) -> int:
-        return obj.n_slots
-
-
-@admin.register(Slot)
-class SlotAdmin(admin.ModelAdmin):
-    list_display = ["day", "label", "capacity", "occupancy", "closed"]
-    list_filter = ["day__date", "day__doctor", "day__doctor__department", "closed"]
-    date_hierarchy = "day__date"
-    search_fields = ["day__doctor__name", "day__doctor__code"]
-    list_select_related = ["day__doctor"]
-
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(n_occupied=Count("tokens", filter=Q(tokens__status__in=SEAT_HOLDING)))
-        )
-
-    @admin.display(description="Time")
-    def label(self, obj: Slot) -> str:
-        return obj.label
-
-    @admin.display(description="Occupied", ordering="n_occupied")
-    def occupancy(self, obj: Slot) -> str:
-        return f"{obj.n_occupied} / {obj.capacity}"

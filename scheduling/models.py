@@ -1,4 +1,4 @@
-"""Departments, doctors, their days and the slots of those days (DESIGN §2)."""
+"""Departments, doctors, their days and the slots of those days (docs/allocation.md)."""
 
 import datetime as dt
 
@@ -126,7 +126,8 @@ class DoctorDay(models.Model):
     """One doctor on one date.
 
     This row is the lock of the allocation engine: every transaction that changes
-    a token of this day takes ``select_for_update()`` on it first (DESIGN §4).
+    a token of this day takes ``select_for_update()`` on it first (docs/allocation.md,
+    "Concurrency").
     It also carries the token-number counter, which only ever grows.
     """
 
@@ -156,18 +157,6 @@ class SlotQuerySet(models.QuerySet):
     def for_day(self, day: DoctorDay) -> "SlotQuerySet":
         return self.filter(day=day).order_by("start")
 
-    def with_occupancy(self) -> "SlotQuerySet":
-        # Counted from the tokens every time (DESIGN §4: no counter that can drift).
-        from tokens.models import SEAT_HOLDING
-
-        return self.annotate(
-            occupied=models.Count("tokens", filter=Q(tokens__status__in=SEAT_HOLDING)),
-            overbooked_count=models.Count(
-                "tokens",
-                filter=Q(tokens__status__in=SEAT_HOLDING, tokens__overbooked=True),
-            ),
-        )
-
 
 class Slot(models.Model):
     day = models.ForeignKey(DoctorDay, on_delete=models.CASCADE, related_name="slots")
@@ -191,22 +180,12 @@ class Slot(models.Model):
         return f"{self.day} {self.start:%H:%M}–{self.end:%H:%M}"
 
     def clean(self) -> None:
-        """Admin and API validation: the one place for a slot's own rules."""
+        """A slot's own rules. That capacity never falls below the seats taken is the
+        engine's to check, under the day's lock (``tokens.services.slot_set_capacity``)."""
         if self.start and self.end and self.end <= self.start:
             raise ValidationError({"end": "The slot must end after it starts."})
         if self.capacity is not None and self.capacity < 1:
             raise ValidationError({"capacity": "Capacity must be at least 1."})
-        if self.pk and self.capacity is not None:
-            from tokens.models import SEAT_HOLDING
-
-            occupied = self.tokens.filter(status__in=SEAT_HOLDING).count()
-            if self.capacity < occupied:
-                raise ValidationError(
-                    {
-                        "capacity": f"{occupied} seats of this slot are already taken: "
-                        f"capacity cannot go below {occupied}."
-                    }
-                )
         if self.day_id and self.start and self.end:
             clash = (
                 Slot.objects.filter(day_id=self.day_id, start__lt=self.end, end__gt=self.start)

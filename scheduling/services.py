@@ -1,6 +1,6 @@
 """Writes to the schedule: doctor-days, slots and slot generation from rosters.
 
-Slot changes lock the doctor-day first, like every token change (DESIGN §4),
+Slot changes lock the doctor-day first, like every token change (docs/allocation.md, "Concurrency"),
 so a capacity cut cannot race a booking into the same slot."""
 
 import datetime as dt
@@ -33,17 +33,6 @@ def slot_create(
         slot = Slot(day=day, start=start, end=end, capacity=capacity)
         slot.full_clean()
         slot.save()
-        return slot
-
-
-def slot_set_capacity(*, slot: Slot, capacity: int) -> Slot:
-    """Change a slot's capacity; never below the seats already taken."""
-    with transaction.atomic():
-        _lock(slot.day)
-        slot = Slot.objects.select_related("day").get(pk=slot.pk)
-        slot.capacity = capacity
-        slot.full_clean()
-        slot.save(update_fields=["capacity"])
         return slot
 
 

@@ -7,6 +7,7 @@ import factory
 
 from scheduling.models import Department, Doctor, DoctorDay, Slot
 from tokens.models import Patient
+from tokens.selectors import with_occupancy
 
 DAY = dt.date(2030, 1, 7)  # a Monday, safely in the future
 
@@ -76,6 +77,11 @@ def make_day(*capacities: int, date: dt.date = DAY, doctor=None, start_hour: int
 def slots_of(day) -> list:
     """The day's slots in time order."""
     return list(day.slots.order_by("start"))
+
+
+def occupancy(slot) -> Slot:
+    """``slot`` re-read with ``occupied`` and ``overbooked_count`` (the selectors' count)."""
+    return with_occupancy(Slot.objects.filter(pk=slot.pk)).get()
 
 
 def issue(day, source: str = "online", *, now=None, patient=None, **kwargs):

@@ -1,6 +1,6 @@
 """Domain errors of the allocation engine.
 
-Each carries the machine code and HTTP status of the API contract (DESIGN §5.1),
+Each carries the machine code and HTTP status of the API contract (docs/api.md),
 so the DRF exception handler and the HTMX pages turn them into the same message.
 """
 
@@ -87,3 +87,8 @@ class SourceNotAllowed(TokenError):
     code = "source_not_allowed"
     status = 403
     default_detail = "You may not issue tokens of this source."
+
+
+class CapacityBelowSeats(TokenError):
+    code = "capacity_below_seats"
+    default_detail = "The capacity cannot go below the seats already taken."

@@ -71,20 +71,23 @@ def idempotent_call(
         return stored
     try:
         with transaction.atomic():
-            # Inserted first: a concurrent twin blocks on the unique index here
-            # until this transaction commits, then fails and replays our answer.
-            record = IdempotencyRecord.objects.create(
-                client=client, key=key, fingerprint=fingerprint
-            )
             try:
                 with transaction.atomic():
                     status, body = produce()
             except errors.TokenError as exc:
                 status, body = exc.status, exc.as_dict()
             body = _as_json(body)
-            record.response_status = status
-            record.response_body = body
-            record.save(update_fields=["response_status", "response_body"])
+            # Inserted after ``produce``, whose first statement takes the doctor-day
+            # lock: every booking takes its locks in the same order. A concurrent twin
+            # waits on that lock, books, then fails here on the unique index, which
+            # rolls its token back, and replays our answer.
+            IdempotencyRecord.objects.create(
+                client=client,
+                key=key,
+                fingerprint=fingerprint,
+                response_status=status,
+                response_body=body,
+            )
     except IntegrityError:
         stored = _replay(client, key, fingerprint)
         if stored is None:  # the twin rolled back after all: nothing to replay

@@ -1,4 +1,4 @@
-"""The invariant checker of DESIGN §3 (I1–I6) for one doctor-day.
+"""The invariant checker of docs/allocation.md (I1–I6) for one doctor-day.
 
 Any code may call ``check_day``: the tests after every step, the simulation at
 the end of its day, the benchmarks after a run. It only reads. It returns the

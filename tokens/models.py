@@ -1,4 +1,4 @@
-"""Patients, tokens and the append-only token event trail (DESIGN §2)."""
+"""Patients, tokens and the append-only token event trail (docs/allocation.md)."""
 
 import uuid
 
@@ -19,7 +19,7 @@ class Source(models.TextChoices):
     WALK_IN = "walk_in", "Walk-in"
 
 
-# Priority rank per source: 1 is the highest (DESIGN §1).
+# Priority rank per source: 1 is the highest (docs/allocation.md, "Vocabulary").
 RANK = {
     Source.EMERGENCY: 1,
     Source.PAID: 2,
@@ -40,27 +40,84 @@ class Status(models.TextChoices):
     EXPIRED = "expired", "Expired"
 
 
-# A seat is occupied by these states (DESIGN §2).
+# A seat is occupied by these states (docs/allocation.md).
 SEAT_HOLDING = (Status.ALLOCATED, Status.CHECKED_IN, Status.IN_CONSULTATION, Status.COMPLETED)
 # Still in play: the patient has a claim on this doctor-day.
 ACTIVE = (Status.ALLOCATED, Status.WAITLISTED, Status.CHECKED_IN, Status.IN_CONSULTATION)
-TERMINAL = (Status.COMPLETED, Status.CANCELLED, Status.NO_SHOW, Status.EXPIRED)
 # May be bumped to a later slot by a higher-priority request (rule 3).
 DISPLACEABLE = (Status.ALLOCATED, Status.CHECKED_IN)
 
+# The shape of a stored phone (7–15 digits, optional +): what the admin's form
+# checks. Everything that registers a patient normalises with
+# tokens.patients.phone_normalise (E.164) instead.
 phone_validator = RegexValidator(
     r"^\+?[0-9]{7,15}$", "Enter a phone number of 7 to 15 digits, optionally starting with +."
 )
 
 
+def patient_name_key(name: str) -> str:
+    """How two spellings of a name compare: whitespace collapsed, case folded
+    ("Asha  RAO" and "asha rao" are one person on one phone)."""
+    return " ".join(name.split()).casefold()
+
+
+class PatientQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        # bulk_create skips save(): derive every name_key here as well.
+        objs = list(objs)
+        for obj in objs:
+            obj.name_key = patient_name_key(obj.name)
+        return super().bulk_create(objs, *args, **kwargs)
+
+
 class Patient(models.Model):
+    """A person: a phone plus a name (docs/allocation.md, "Patients: one phone,
+    several people"). Several people may share a phone (a family); one person is
+    one (phone, name_key). Register through ``tokens.patients.patient_register``."""
+
     name = models.CharField(max_length=120)
-    phone = models.CharField(max_length=16, unique=True, validators=[phone_validator])
-    external_id = models.CharField(max_length=64, blank=True)
+    # Derived from name on every save and bulk_create; casefold() may lengthen a
+    # name (ß → ss), at most threefold.
+    name_key = models.CharField(max_length=360, editable=False)
+    phone = models.CharField(
+        max_length=16,
+        validators=[phone_validator],
+        help_text="E.164, e.g. +919812345678 (tokens.patients.phone_normalise).",
+    )
+    external_id = models.CharField(
+        max_length=64, blank=True, help_text="The hospital's own number for the patient, if any."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PatientQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            # Also the index for every lookup by phone (phone is its first column).
+            models.UniqueConstraint(
+                fields=["phone", "name_key"],
+                name="patient_unique_phone_name",
+                violation_error_message="This person is already registered on this phone.",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.phone})"
+
+    def save(self, *args, **kwargs) -> None:
+        self.name_key = patient_name_key(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_key"}
+        super().save(*args, **kwargs)
+
+    def validate_constraints(self, exclude=None) -> None:
+        # A form (the admin's) never shows name_key, which would skip the unique
+        # check: check it whenever the name is checked, on the key of that name.
+        self.name_key = patient_name_key(self.name)
+        if exclude and "name" not in exclude:
+            exclude = set(exclude) - {"name_key"}
+        super().validate_constraints(exclude=exclude)
 
 
 # Rule 9: emergencies first, then slot start, priority, arrival. The waitlist's
@@ -170,10 +227,6 @@ class Token(models.Model):
         return self.source == Source.EMERGENCY
 
     @property
-    def holds_seat(self) -> bool:
-        return self.status in SEAT_HOLDING
-
-    @property
     def is_active(self) -> bool:
         return self.status in ACTIVE
 
@@ -188,6 +241,7 @@ class EventKind(models.TextChoices):
     CALLED = "called", "Called"
     COMPLETED = "completed", "Completed"
     CANCELLED = "cancelled", "Cancelled"
+    DAY_CANCELLED = "day_cancelled", "Cancelled with the doctor's day"
     NO_SHOW = "no_show", "No-show"
     EXPIRED = "expired", "Expired"
 

@@ -1,4 +1,4 @@
-"""Who may do what (DESIGN §1, §5): roles are Django groups.
+"""Who may do what (docs/allocation.md, "Who may issue what"; docs/api.md): roles are Django groups.
 
 The one place that says which sources a role may issue and which roles count
 as staff; the API, the pages and the admin all ask here.
@@ -18,7 +18,7 @@ STAFF_SOURCES = tuple(Source)
 
 
 def user_roles(user) -> set[str]:
-    """The roles of ``user``; a superuser holds every staff role (DESIGN §5.1)."""
+    """The roles of ``user``; a superuser holds every staff role (docs/api.md)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return set()
     cached = getattr(user, "_opd_roles", None)
@@ -43,7 +43,12 @@ def has_role(user, *roles: str) -> bool:
 
 
 def allowed_sources(user) -> tuple[str, ...]:
-    """Sources ``user`` may issue: staff all five, the portal paid/follow-up/online."""
+    """Sources ``user`` may issue: staff all five, the portal paid/follow-up/online.
+
+    ``None`` is the system itself (management commands, the simulation), which
+    acts for the desk; a request always has a user, anonymous or not."""
+    if user is None:
+        return STAFF_SOURCES
     if is_staff_member(user):
         return STAFF_SOURCES
     if PORTAL in user_roles(user):

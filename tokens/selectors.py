@@ -6,7 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
+from django.utils import timezone
 
 from scheduling.models import DoctorDay, Slot
 from tokens.models import CALLING_ORDER, SEAT_HOLDING, WAITLIST_ORDER, Status, Token
@@ -16,31 +17,52 @@ from tokens.models import CALLING_ORDER, SEAT_HOLDING, WAITLIST_ORDER, Status, T
 MIN_OBSERVED_CONSULTATIONS = 3
 
 
-@dataclass(frozen=True)
-class Occupancy:
-    capacity: int
-    occupied: int
-    overbooked: int
-
-    @property
-    def available(self) -> int:
-        return max(self.capacity - self.occupied, 0)
-
-    @property
-    def is_full(self) -> bool:
-        return self.occupied >= self.capacity
+# What a slot's ``status`` says to the desk and the portal (docs/allocation.md,
+# "Bookable slot"): closed also when its day is cancelled or closed.
+OPEN, CLOSED, ENDED = "open", "closed", "ended"
+SLOT_STATUSES = (OPEN, CLOSED, ENDED)
 
 
-def slot_occupancy(slot: Slot) -> Occupancy:
-    occupied = Token.objects.filter(slot=slot, status__in=SEAT_HOLDING).count()
-    overbooked = Token.objects.filter(slot=slot, status__in=SEAT_HOLDING, overbooked=True).count()
-    return Occupancy(capacity=slot.capacity, occupied=occupied, overbooked=overbooked)
+def with_occupancy(slots: QuerySet[Slot]) -> QuerySet[Slot]:
+    """``slots`` annotated with ``occupied`` (seat-holding tokens) and
+    ``overbooked_count`` (emergencies seated beyond capacity).
+
+    Counted from the tokens every time, never kept in a counter that could drift
+    (docs/allocation.md, "Concurrency")."""
+    return slots.annotate(
+        occupied=Count("tokens", filter=Q(tokens__status__in=SEAT_HOLDING)),
+        overbooked_count=Count(
+            "tokens", filter=Q(tokens__status__in=SEAT_HOLDING, tokens__overbooked=True)
+        ),
+    )
+
+
+def slot_status(slot: Slot, now: dt.datetime) -> str:
+    """``open``, ``closed`` (the slot, or its whole day, takes no tokens) or ``ended``."""
+    day = slot.day
+    if slot.closed or day.cancelled or day.closed_at is not None:
+        return CLOSED
+    if slot.has_ended(now):
+        return ENDED
+    return OPEN
+
+
+def bookable_q(now: dt.datetime) -> Q:
+    """The condition, on slots annotated by ``with_occupancy``, of a slot that takes
+    a booking now: status ``open`` (``slot_status``, the same rule in SQL) with a
+    free seat."""
+    local = timezone.localtime(now)
+    return (
+        Q(closed=False, day__cancelled=False, day__closed_at__isnull=True)
+        & (Q(day__date__gt=local.date()) | Q(day__date=local.date(), end__gt=local.time()))
+        & Q(occupied__lt=F("capacity"))
+    )
 
 
 def day_slots(day: DoctorDay) -> list[Slot]:
     """The day's slots in time order, each annotated with ``occupied`` and
     ``overbooked_count``."""
-    slots = list(Slot.objects.for_day(day).with_occupancy())
+    slots = list(with_occupancy(Slot.objects.for_day(day)))
     for slot in slots:
         slot.day = day
     return slots
@@ -56,16 +78,6 @@ def day_calling_order(day: DoctorDay):
     return (
         Token.objects.for_day(day)
         .filter(status=Status.CHECKED_IN)
-        .in_calling_order()
-        .select_related("patient", "slot")
-    )
-
-
-def day_expected_queue(day: DoctorDay):
-    """Everybody holding a seat who has not been called yet, in calling order."""
-    return (
-        Token.objects.for_day(day)
-        .filter(status__in=EXPECTED)
         .in_calling_order()
         .select_related("patient", "slot")
     )

@@ -1,8 +1,8 @@
 """The allocation engine: every write to tokens goes through these functions.
 
-DESIGN §3 is implemented here and nowhere else. Each public function:
+The rules of docs/allocation.md are implemented here and nowhere else. Each public function:
 - runs in one transaction whose first statement locks the doctor-day row
-  (``_lock_day``), so all decisions for that day are serialized (DESIGN §4);
+  (``_lock_day``), so all decisions for that day are serialized (docs/allocation.md, "Concurrency");
 - re-reads everything it decides on after taking the lock;
 - writes a ``TokenEvent`` for every token it changes, in the same transaction
   (and logs it on ``opd.tokens`` once that commits, ``tokens.event_log``);
@@ -18,8 +18,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from scheduling.models import DoctorDay, Slot
-from tokens import errors
+from scheduling.models import Doctor, DoctorDay, Slot
+from tokens import errors, roles
 from tokens.event_log import log_events_on_commit
 from tokens.models import (
     DISPLACEABLE,
@@ -32,13 +32,13 @@ from tokens.models import (
     Token,
     TokenEvent,
 )
+from tokens.patients import patient_register
+from tokens.selectors import OPEN, slot_status, with_occupancy
 
 # Statuses token_reallocate accepts (pages ask token_available_actions, never guess).
 REALLOCATABLE = (Status.ALLOCATED, Status.CHECKED_IN, Status.WAITLISTED)
 # Sources whose patient is standing at the desk when the token is issued.
 ISSUED_PRESENT = (Source.EMERGENCY, Source.WALK_IN)
-# How day_cancel's events begin: the desk finds the patients to phone by it.
-DAY_CANCELLED_REASON = "Doctor's day cancelled"
 
 
 @dataclass(frozen=True)
@@ -76,8 +76,9 @@ def max_displacements() -> int:
 
 
 def _lock_day(day_id: int) -> DoctorDay:
-    # The one lock of the engine (DESIGN §4): taken first, so two desks cannot both
-    # see the last seat free, and moves between slots of a day cannot deadlock.
+    # The one lock of the engine (docs/allocation.md, "Concurrency"): taken first, so
+    # two desks cannot both see the last seat free, and moves between slots of a day
+    # cannot deadlock.
     try:
         return (
             DoctorDay.objects.select_for_update(of=("self",))
@@ -94,7 +95,7 @@ class _Board:
     def __init__(self, day: DoctorDay, now: dt.datetime) -> None:
         self.day = day
         self.now = now
-        self.slots = list(Slot.objects.for_day(day).with_occupancy())
+        self.slots = list(with_occupancy(Slot.objects.for_day(day)))
         for slot in self.slots:
             slot.day = day  # avoid one query per slot when computing datetimes
 
@@ -107,7 +108,7 @@ class _Board:
         )
 
     def is_live(self, slot: Slot) -> bool:
-        return not slot.closed and not slot.has_ended(self.now)
+        return slot_status(slot, self.now) == OPEN
 
     def has_free_seat(self, slot: Slot) -> bool:
         return slot.occupied < slot.capacity
@@ -187,9 +188,9 @@ def _promote_into(
 ) -> list[Move]:
     """Rule 6: fill free seats of a live slot from the waitlist, best first."""
     slot.day = day  # the locked day: no query to learn the slot's date
-    if slot.closed or slot.has_ended(now):
+    if slot_status(slot, now) != OPEN:
         return []
-    occupied = Token.objects.filter(slot=slot, status__in=SEAT_HOLDING).count()
+    occupied = Token.objects.filter(slot=slot).seat_holding().count()
     moves = []
     # An overbooked slot counts its emergencies, so it absorbs them before promoting.
     while occupied < slot.capacity:
@@ -264,29 +265,97 @@ def _displaceable_in(slot: Slot, rank: int) -> Token | None:
     )
 
 
-# --------------------------------------------------------------------------- patients
-
-
-def patient_get_or_create(*, name: str, phone: str) -> Patient:
-    """Find the patient by phone number, or register them, in one statement.
-
-    The phone is the patient's identity at this desk (rule 10); a newer spelling
-    of the name replaces the stored one. It is an upsert (``INSERT … ON CONFLICT
-    (phone) DO UPDATE``), so two desks registering the same phone at once both get
-    the one patient, with no read-then-write window. The returned patient carries
-    its id, name and phone.
-    """
-    name = " ".join(name.split())
-    if not name:
-        raise errors.InvalidRequest("Give the patient's name.", fields={"name": ["Required."]})
-    patient = Patient(name=name, phone=phone)
-    Patient.objects.bulk_create(
-        [patient], update_conflicts=True, unique_fields=["phone"], update_fields=["name"]
-    )
-    return patient
-
-
 # --------------------------------------------------------------------------- issue
+
+
+def token_book(
+    *,
+    source: str,
+    name: str,
+    phone: str,
+    external_id: str = "",
+    day_id: int | None = None,
+    doctor_id: int | None = None,
+    date: dt.date | None = None,
+    slot_id: int | None = None,
+    strict: bool = False,
+    actor,
+    now: dt.datetime,
+) -> IssueResult:
+    """Book a token for a person, as the desk, the portal and the simulation do.
+
+    The doctor-day is named by ``day_id``, by ``slot_id`` alone, or by
+    ``doctor_id`` and ``date`` (any of them may be given together; they must
+    agree). In one transaction: lock that doctor-day first (found and locked in
+    one statement), refuse a past day and a source ``actor``'s role may not issue
+    (``roles.allowed_sources``: never trust a client with a priority), register
+    or find the person (``patient_register``: phone plus name), then issue as
+    ``token_issue`` does. A refusal leaves nothing behind, not even the patient.
+    """
+    if source not in Source.values:
+        raise errors.InvalidRequest(
+            f"Unknown source {source!r}.", fields={"source": ["Unknown source."]}
+        )
+    if date is not None:
+        _refuse_past(date, now, field_name="date")  # bad input: no need to look further
+    with transaction.atomic():
+        day = _lock_requested_day(day_id=day_id, doctor_id=doctor_id, date=date, slot_id=slot_id)
+        _refuse_past(day.date, now, field_name="date" if slot_id is None else "slot")
+        allowed = roles.allowed_sources(actor)
+        if source not in allowed:
+            raise errors.SourceNotAllowed(
+                f"This client may not issue {source} tokens.", allowed=list(allowed)
+            )
+        patient = patient_register(name=name, phone=phone, external_id=external_id)
+        return _issue(day, patient, source, slot_id=slot_id, strict=strict, actor=actor, now=now)
+
+
+def _refuse_past(date: dt.date, now: dt.datetime, *, field_name: str) -> None:
+    if date < timezone.localdate(now):
+        raise errors.InvalidRequest(
+            "That date is in the past.", fields={field_name: ["That date is in the past."]}
+        )
+
+
+def _lock_requested_day(
+    *, day_id: int | None, doctor_id: int | None, date: dt.date | None, slot_id: int | None
+) -> DoctorDay:
+    # The engine's one lock (docs/allocation.md, "Concurrency"), found and taken in
+    # the same statement: no window between resolving the day and locking it.
+    days = DoctorDay.objects.select_for_update(of=("self",)).select_related("doctor")
+    if day_id is not None:
+        day = days.filter(pk=day_id).first()  # a slot of another day: the board refuses it
+        if day is None:
+            raise errors.NotFound("No such doctor-day.")
+        return day
+    if slot_id is not None:
+        day = days.filter(slots__pk=slot_id, doctor__active=True).first()
+        if day is None:
+            raise errors.NotFound(f"No slot with id {slot_id}.")
+        for what, asked, actual in (("doctor", doctor_id, day.doctor_id), ("date", date, day.date)):
+            if asked is not None and asked != actual:
+                raise errors.InvalidRequest(
+                    f"That slot is not on the {what} asked for.",
+                    fields={"slot": [f"That slot belongs to another {what}."]},
+                )
+        return day
+    if doctor_id is None or date is None:
+        raise errors.InvalidRequest(
+            "Give the doctor and the date, or a slot.",
+            fields={
+                name: ["Give the doctor and the date, or a slot."]
+                for name, value in (("doctor", doctor_id), ("date", date))
+                if value is None
+            },
+        )
+    day = days.filter(doctor_id=doctor_id, doctor__active=True, date=date).first()
+    if day is not None:
+        return day
+    # The refusal names the doctor: one more query, on the unhappy path only.
+    doctor = Doctor.objects.filter(pk=doctor_id, active=True).first()
+    if doctor is None:
+        raise errors.NotFound(f"No doctor with id {doctor_id}.")
+    raise errors.NoOpenSlot(f"Dr {doctor.name} has no slots on {date:%d %b %Y}.")
 
 
 def token_issue(
@@ -299,7 +368,8 @@ def token_issue(
     actor=None,
     now: dt.datetime,
 ) -> IssueResult:
-    """Issue a token for ``patient`` on ``day`` (rules 1–5, 10, 11).
+    """Issue a token for an already registered ``patient`` on ``day`` (rules 1–5,
+    10, 11); ``token_book`` is the door for requests from people and clients.
 
     Without ``slot`` the earliest slot of the day that has not ended is wanted.
     A free seat there is taken; a full slot displaces its lowest-priority
@@ -314,86 +384,101 @@ def token_issue(
         )
     with transaction.atomic():
         day = _lock_day(day.pk)
-        _ensure_day_open(day)
-        existing = Token.objects.for_day(day).active().filter(patient_id=patient.pk).first()
-        if existing is not None:
-            raise errors.DuplicateToken(
-                f"{patient.name} already holds token {existing.number} for this doctor today.",
-                id=str(existing.id),
-                number=existing.number,
-            )
-        board = _Board(day, now)
-        if slot is not None:
-            wanted = board.get(slot.pk)
-            if wanted.closed:
-                raise errors.SlotClosed(f"The {wanted.label} slot is closed.")
-            if wanted.has_ended(now):
-                raise errors.SlotEnded(f"The {wanted.label} slot has already ended.")
-        else:
-            wanted = board.earliest_live()
+        slot_id = slot.pk if slot is not None else None
+        return _issue(day, patient, source, slot_id=slot_id, strict=strict, actor=actor, now=now)
 
-        rank = RANK[source]
-        victim = None
-        overbooked = False
-        if board.has_free_seat(wanted) or (victim := _displaceable_in(wanted, rank)) is not None:
-            seat = wanted
-        elif source == Source.EMERGENCY:
-            seat, overbooked = wanted, True
-        elif strict:
-            raise errors.SlotFull(
-                f"The {wanted.label} slot is full.", alternatives=board.alternatives()
-            )
-        else:
-            seat = board.later_with_free_seat(wanted)
 
-        day.token_counter += 1
-        day.save(update_fields=["token_counter"])
-        present = source in ISSUED_PRESENT
-        token = Token.objects.create(
-            day=day,
-            seq=day.token_counter,
-            number=f"{day.doctor.code}-{day.token_counter:03d}",
-            slot=seat,
-            requested_slot=wanted,
-            patient=patient,
-            source=source,
-            rank=rank,
-            status=(Status.CHECKED_IN if present else Status.ALLOCATED)
-            if seat
-            else Status.WAITLISTED,
-            overbooked=overbooked,
-            requested_at=now,
-            checked_in_at=now if present else None,
-            created_by=actor if getattr(actor, "pk", None) else None,
+def _issue(
+    day: DoctorDay,
+    patient: Patient,
+    source: str,
+    *,
+    slot_id: int | None,
+    strict: bool,
+    actor,
+    now: dt.datetime,
+) -> IssueResult:
+    """The issuing rules on a day the caller has locked."""
+    _ensure_day_open(day)
+    existing = Token.objects.for_day(day).active().filter(patient_id=patient.pk).first()
+    if existing is not None:
+        raise errors.DuplicateToken(
+            f"{patient.name} already holds token {existing.number} for this doctor that day.",
+            id=str(existing.id),
+            number=existing.number,
         )
-        events = [
-            _event(
-                token,
-                EventKind.ISSUED,
-                from_status="",
-                from_slot=None,
-                actor=actor,
-                now=now,
-                reason="Emergency overbooked the slot." if overbooked else "",
-            )
-        ]
-        moved = []
-        if victim is not None:
-            move, event = _displace(
-                board,
-                victim,
-                by=token,
-                actor=actor,
-                now=now,
-                reason=f"Seat taken by {token.get_source_display()} token {token.number}.",
-            )
-            moved.append(move)
-            events.append(event)
-        # One INSERT for the whole audit trail of this booking; ids keep its order.
-        TokenEvent.objects.bulk_create(events)
-        log_events_on_commit(events)
-        board.seat(seat, +1)
-        return IssueResult(token=token, moved=moved)
+    board = _Board(day, now)
+    if not board.slots:
+        raise errors.NoOpenSlot(f"Dr {day.doctor.name} has no slots on {day.date:%d %b %Y}.")
+    if slot_id is not None:
+        wanted = board.get(slot_id)
+        if wanted.closed:
+            raise errors.SlotClosed(f"The {wanted.label} slot is closed.")
+        if wanted.has_ended(now):
+            raise errors.SlotEnded(f"The {wanted.label} slot has already ended.")
+    else:
+        wanted = board.earliest_live()
+
+    rank = RANK[source]
+    victim = None
+    overbooked = False
+    if board.has_free_seat(wanted) or (victim := _displaceable_in(wanted, rank)) is not None:
+        seat = wanted
+    elif source == Source.EMERGENCY:
+        seat, overbooked = wanted, True
+    elif strict:
+        raise errors.SlotFull(
+            f"The {wanted.label} slot is full.", alternatives=board.alternatives()
+        )
+    else:
+        seat = board.later_with_free_seat(wanted)
+
+    day.token_counter += 1
+    day.save(update_fields=["token_counter"])
+    present = source in ISSUED_PRESENT
+    token = Token.objects.create(
+        day=day,
+        seq=day.token_counter,
+        number=f"{day.doctor.code}-{day.token_counter:03d}",
+        slot=seat,
+        requested_slot=wanted,
+        patient=patient,
+        source=source,
+        rank=rank,
+        status=(Status.CHECKED_IN if present else Status.ALLOCATED) if seat else Status.WAITLISTED,
+        overbooked=overbooked,
+        requested_at=now,
+        checked_in_at=now if present else None,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    events = [
+        _event(
+            token,
+            EventKind.ISSUED,
+            from_status="",
+            from_slot=None,
+            actor=actor,
+            now=now,
+            reason="Emergency overbooked the slot." if overbooked else "",
+        )
+    ]
+    moved = []
+    if victim is not None:
+        move, event = _displace(
+            board,
+            victim,
+            by=token,
+            actor=actor,
+            now=now,
+            reason=f"Seat taken by {token.get_source_display()} token {token.number}.",
+        )
+        moved.append(move)
+        events.append(event)
+    # One INSERT for the whole audit trail of this booking; ids keep its order.
+    TokenEvent.objects.bulk_create(events)
+    log_events_on_commit(events)
+    board.seat(seat, +1)
+    return IssueResult(token=token, moved=moved)
 
 
 # --------------------------------------------------------------------------- transitions
@@ -599,7 +684,7 @@ def token_reallocate(
 
 
 @dataclass
-class SlotCloseResult:
+class SlotChangeResult:
     slot: Slot
     moved: list[Move] = field(default_factory=list)
 
@@ -622,11 +707,16 @@ class DayCloseResult:
 def day_set_delay(*, day: DoctorDay, minutes: int, actor=None, now: dt.datetime) -> DoctorDay:
     """Record that the doctor runs ``minutes`` late (rule 8); every estimate shifts.
 
-    Zero clears the delay. Refused on a cancelled or closed day."""
-    if not isinstance(minutes, int) or isinstance(minutes, bool) or not 0 <= minutes <= 720:
+    Zero clears the delay; anything but a whole number from 0 to
+    ``MAX_DELAY_MINUTES`` is refused, as is a cancelled or closed day."""
+    if (
+        not isinstance(minutes, int)
+        or isinstance(minutes, bool)
+        or not 0 <= minutes <= MAX_DELAY_MINUTES
+    ):
         raise errors.InvalidRequest(
-            "The delay must be a whole number of minutes from 0 to 720.",
-            fields={"minutes": ["Enter 0 to 720."]},
+            f"The delay must be a whole number of minutes from 0 to {MAX_DELAY_MINUTES}.",
+            fields={"minutes": [f"Enter 0 to {MAX_DELAY_MINUTES}."]},
         )
     with transaction.atomic():
         day = _lock_day(day.pk)
@@ -636,7 +726,44 @@ def day_set_delay(*, day: DoctorDay, minutes: int, actor=None, now: dt.datetime)
         return day
 
 
-def slot_close(*, slot: Slot, actor=None, now: dt.datetime, reason: str = "") -> SlotCloseResult:
+MAX_CAPACITY = 500
+MAX_DELAY_MINUTES = 720
+
+
+def slot_set_capacity(
+    *, slot: Slot, capacity: int, actor=None, now: dt.datetime
+) -> SlotChangeResult:
+    """Change a slot's capacity, never below the seats already taken (I1).
+
+    Under the day's lock, so a booking racing the change cannot take a seat the
+    new capacity no longer has. New seats of a live slot go to the waitlist at
+    once (rule 6). Returns the slot (``result.slot``) and the tokens promoted."""
+    if (
+        not isinstance(capacity, int)
+        or isinstance(capacity, bool)
+        or not 1 <= capacity <= MAX_CAPACITY
+    ):
+        raise errors.InvalidRequest(
+            f"The capacity must be a whole number from 1 to {MAX_CAPACITY}.",
+            fields={"capacity": [f"Enter 1 to {MAX_CAPACITY}."]},
+        )
+    with transaction.atomic():
+        day = _lock_day(slot.day_id)
+        _ensure_day_open(day)
+        board = _Board(day, now)
+        target = board.get(slot.pk)
+        if capacity < target.occupied:
+            raise errors.CapacityBelowSeats(
+                f"{target.occupied} seats of the {target.label} slot are already taken: "
+                f"its capacity cannot go below {target.occupied}."
+            )
+        target.capacity = capacity
+        target.save(update_fields=["capacity"])
+        moved = _promote_into(day, target, actor=actor, now=now, reason="The slot got more seats.")
+        return SlotChangeResult(slot=target, moved=moved)
+
+
+def slot_close(*, slot: Slot, actor=None, now: dt.datetime, reason: str = "") -> SlotChangeResult:
     """Close a slot (the doctor is called away, rule 8).
 
     Its tokens that wait for a seat in it (allocated or checked in) move, best
@@ -683,7 +810,7 @@ def slot_close(*, slot: Slot, actor=None, now: dt.datetime, reason: str = "") ->
                 reason=reason or f"The {closing.label} slot was closed.",
             )
             moved.append(Move(token, EventKind.MOVED, closing, token.slot))
-        return SlotCloseResult(slot=closing, moved=moved)
+        return SlotChangeResult(slot=closing, moved=moved)
 
 
 def day_cancel(*, day: DoctorDay, reason: str, actor=None, now: dt.datetime) -> DayCancelResult:
@@ -714,11 +841,11 @@ def day_cancel(*, day: DoctorDay, reason: str, actor=None, now: dt.datetime) -> 
             _set_status(
                 token,
                 to_status=Status.CANCELLED,
-                kind=EventKind.CANCELLED,
+                kind=EventKind.DAY_CANCELLED,
                 stamp="cancelled_at",
                 actor=actor,
                 now=now,
-                reason=f"{DAY_CANCELLED_REASON}: {reason}",
+                reason=f"Doctor's day cancelled: {reason}",
             )
         return DayCancelResult(day=day, cancelled=to_phone)
 

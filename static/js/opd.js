@@ -36,6 +36,17 @@
     if (button) window.print();
   });
 
+  // <button data-fill-name> (the people registered on a typed phone, desk issue
+  // form): choosing one fills the form's name field and puts the cursor there,
+  // so Enter then issues the token.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-fill-name]");
+    var field = button && button.form && button.form.elements.namedItem("name");
+    if (!field) return;
+    field.value = button.dataset.fillName;
+    field.focus();
+  });
+
   function notice(text) {
     var el = document.getElementById("net-status");
     if (!el) return;

@@ -5,7 +5,6 @@ from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
 from tests.factories import PatientFactory, make_user
-from tokens.services import patient_get_or_create
 
 
 def client_for(user: User | None) -> APIClient:
@@ -85,18 +84,17 @@ def booking(slot, source: str = "online", **patient) -> dict:
 
 
 def issue_as(user, slot, source: str = "online", **kwargs):
-    """A token issued through the engine on behalf of ``user`` (its created_by)."""
+    """A token booked through the engine on behalf of ``user`` (its created_by)."""
     from django.utils import timezone
 
-    from tokens.services import token_issue
+    from tokens.services import token_book
 
     person = PatientFactory.build()
-    patient = patient_get_or_create(name=person.name, phone=person.phone)
-    return token_issue(
-        day=slot.day,
-        patient=patient,
+    return token_book(
+        slot_id=slot.pk,
         source=source,
-        slot=slot,
+        name=person.name,
+        phone=person.phone,
         actor=user,
         now=timezone.now(),
         **kwargs,

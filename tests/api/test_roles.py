@@ -1,4 +1,4 @@
-"""Who may do what (DESIGN §5): portal, reception, doctor, admin, anonymous."""
+"""Who may do what (docs/api.md): portal, reception, doctor, admin, anonymous."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""Admin-only setup: POST departments, doctors and slots (DESIGN §5.1)."""
+"""Admin-only setup: POST departments, doctors and slots (docs/api.md)."""
 
 import pytest
 

@@ -1,7 +1,7 @@
 """Smoke test of bench/benchmark.py: its --tiny size runs every figure end to end.
 
 It checks that the script works and that its figures are sane, never how fast
-anything is: performance is measured by the script, not asserted (DESIGN §7).
+anything is: performance is measured by the script, not asserted (README, "Performance").
 The script drops and creates its own database, opd_bench_smoke, and runs
 gunicorn on a free loopback port, so it never touches a real benchmark run.
 """

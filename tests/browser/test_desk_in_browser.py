@@ -49,9 +49,9 @@ def test_it_issues_a_walk_in_and_moves_the_slot_bar_without_a_reload(
 def test_it_shows_a_duplicate_inline_with_the_apis_message(open_page, reception, day):
     existing = issue(day, "online")
     page = open_page(desk_path(day), user=reception)
-    issue_walk_in(page, "Someone", existing.patient.phone)
+    issue_walk_in(page, existing.patient.name, existing.patient.phone)
     expect(page.locator("#issue-panel .alert-error")).to_contain_text(
-        f"already holds token {existing.number} for this doctor today."
+        f"already holds token {existing.number} for this doctor that day."
     )
 
 

@@ -2,6 +2,7 @@ import pytest
 
 from tests.factories import DAY, issue, make_day
 from tests.pages.conftest import htmx_target
+from tokens.services import day_cancel
 
 pytestmark = pytest.mark.django_db
 
@@ -98,3 +99,12 @@ def test_it_answers_bad_filters_with_400(desk, day):
 def test_it_refuses_the_desk_to_a_doctor(client, doctor_user):
     client.force_login(doctor_user)
     assert client.get("/desk/").status_code == 403
+
+
+def test_it_shows_a_cancelled_days_slots_closed_as_the_api_does(desk, day, morning):
+    issue(day, "online")
+    day_cancel(day=day, reason="Doctor unwell", now=morning)
+    html = desk.get(desk_url(day)).content.decode()
+    api = desk.get(f"/api/v1/slots/?doctor={day.doctor.pk}&date={DAY:%Y-%m-%d}").json()
+    assert "slot-closed" in html and "slot-open" not in html
+    assert {slot["status"] for slot in api["results"]} == {"closed"}

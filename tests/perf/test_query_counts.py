@@ -1,4 +1,4 @@
-"""SQL queries per operation must not grow with the day (issue 7, DESIGN §7).
+"""SQL queries per operation must not grow with the day (issue 7; README, "Performance").
 
 Each operation is measured on a small and a large doctor-day: the counts must be
 equal and within budget. These are counts, not timings, so they are stable; the

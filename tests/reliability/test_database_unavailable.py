@@ -127,7 +127,7 @@ def test_a_bug_is_still_a_500_in_the_api_error_format(portal, monkeypatch):
     def broken(**kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr("tokens.services.token_issue", broken)
+    monkeypatch.setattr("tokens.services.token_book", broken)
     slot = slots_of(make_day(2))[0]
     r = portal.post("/api/v1/tokens/", booking(slot), "application/json")
     assert r.status_code == 500 and r.json()["code"] == "server_error"

@@ -4,9 +4,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from scheduling.models import Doctor, DoctorDay
+from simulation import day as simulation
 from tests.conftest import at
 from tests.factories import issue, make_day
-from tokens import simulation
 from tokens.models import ACTIVE, Status, Token
 
 DATE = "2030-01-07"

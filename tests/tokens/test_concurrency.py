@@ -1,5 +1,5 @@
-"""The engine under real concurrency (DESIGN §4): threads on their own PostgreSQL
-connections race for seats, churn one doctor-day, and hold one day's lock while
+"""The engine under real concurrency (docs/allocation.md, "Concurrency"): threads on
+their own PostgreSQL connections race for seats, churn one doctor-day, and hold one day's lock while
 another doctor's desk keeps issuing.
 
 Every test here uses ``django_db(transaction=True)``: a plain test transaction
@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from scheduling.models import DoctorDay
 from tests.conftest import at
 from tests.factories import PatientFactory, make_day
+from tests.threads import JOIN_TIMEOUT, finish, require_postgresql, start
 from tokens import errors
 from tokens.invariants import check_day
 from tokens.models import SEAT_HOLDING, Source, Status, Token
@@ -29,51 +30,13 @@ from tokens.services import (
     token_mark_no_show,
 )
 
-# Generous: only a hung or deadlocked thread gets anywhere near it.
-JOIN_TIMEOUT = 30.0
 RACERS = 50
 
 
 @pytest.fixture(autouse=True)
 def _postgresql_only():
     # SQLite serializes whole transactions, so these tests would prove nothing there.
-    if connection.vendor != "postgresql":
-        pytest.fail(f"Concurrency tests need PostgreSQL, not {connection.vendor} (DATABASE_URL).")
-
-
-class Worker(threading.Thread):
-    """Runs ``fn`` on its own database connection and keeps its result or error
-    for the main thread, which re-raises it in ``finish``."""
-
-    def __init__(self, fn: Callable, *args) -> None:
-        super().__init__(daemon=True)
-        self.fn, self.args = fn, args
-        self.result = None
-        self.error: BaseException | None = None
-
-    def run(self) -> None:
-        try:
-            self.result = self.fn(*self.args)
-        except BaseException as exc:  # handed to the main thread, which re-raises it
-            self.error = exc
-        finally:
-            connection.close()
-
-
-def start(fn: Callable, *args) -> Worker:
-    worker = Worker(fn, *args)
-    worker.start()
-    return worker
-
-
-def finish(*workers: Worker) -> list:
-    for worker in workers:
-        worker.join(JOIN_TIMEOUT)
-        assert not worker.is_alive(), "a thread hung (deadlock or lock never released?)"
-    for worker in workers:
-        if worker.error is not None:
-            raise worker.error
-    return [worker.result for worker in workers]
+    require_postgresql()
 
 
 def race(day, slot, *, strict: bool) -> list:

@@ -1,4 +1,4 @@
-"""check_day reports each invariant of DESIGN §3 once the day is corrupted
+"""check_day reports each invariant of docs/allocation.md once the day is corrupted
 behind the engine's back (queryset .update(), hand-written events)."""
 
 import pytest

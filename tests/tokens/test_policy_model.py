@@ -1,6 +1,6 @@
 """The engine against a reference model of the allocation policy.
 
-``RefDay`` below re-implements DESIGN §3 rules 1–6, 9 and 10 in plain Python,
+``RefDay`` below re-implements docs/allocation.md rules 1–6, 9 and 10 in plain Python,
 straight from the text and without the database. A hypothesis state machine
 drives the real services and the model with the same random operations on a
 small doctor-day while a simulated clock moves on (so slots end), and after
@@ -47,7 +47,7 @@ SEATED = {Status.ALLOCATED, Status.CHECKED_IN, Status.IN_CONSULTATION, Status.CO
 ACTIVE = {Status.ALLOCATED, Status.WAITLISTED, Status.CHECKED_IN, Status.IN_CONSULTATION}
 PRESENT_AT_ISSUE = {Source.EMERGENCY, Source.WALK_IN}
 
-# action -> (statuses it may start from, status it leads to). DESIGN §2 refuses what
+# action -> (statuses it may start from, status it leads to). docs/allocation.md refuses what
 # makes no sense (cancel a completed token, no-show a waitlisted one); where it is
 # silent (no-show during a consultation) this follows the engine's table.
 TRANSITIONS = {

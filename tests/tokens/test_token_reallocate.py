@@ -4,11 +4,10 @@ import pytest
 
 from scheduling.models import Slot
 from tests.conftest import at
-from tests.factories import issue, make_day, slots_of
+from tests.factories import issue, make_day, occupancy, slots_of
 from tokens import errors
 from tokens.invariants import check_day
 from tokens.models import EventKind, Status, TokenEvent
-from tokens.selectors import slot_occupancy
 from tokens.services import token_call, token_reallocate
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +20,7 @@ def test_it_moves_a_token_to_a_free_slot(day):
     token.refresh_from_db()
     assert token.slot == s10
     assert token.status == Status.ALLOCATED
-    assert slot_occupancy(s9).occupied == 0
+    assert occupancy(s9).occupied == 0
     assert check_day(day) == []
 
 
@@ -149,5 +148,5 @@ def test_a_reallocated_overbook_takes_a_regular_seat():
     overbook.refresh_from_db()
     assert overbook.slot == s10
     assert not overbook.overbooked
-    assert slot_occupancy(s10).overbooked == 0
+    assert occupancy(s10).overbooked_count == 0
     assert check_day(day) == []

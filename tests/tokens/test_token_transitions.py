@@ -1,14 +1,13 @@
-"""Check-in, call, complete, cancel, no-show: the state machine of DESIGN §2 and
+"""Check-in, call, complete, cancel, no-show: the state machine of docs/allocation.md and
 the promotions of rule 6."""
 
 import pytest
 
 from tests.conftest import at
-from tests.factories import issue, make_day, slots_of
+from tests.factories import issue, make_day, occupancy, slots_of
 from tokens import errors, services
 from tokens.invariants import check_day
 from tokens.models import EventKind, Status, Token, TokenEvent
-from tokens.selectors import slot_occupancy
 from tokens.services import (
     token_call,
     token_cancel,
@@ -135,7 +134,7 @@ def test_a_completed_token_keeps_its_seat(day):
     token.refresh_from_db()
     assert token.status == Status.COMPLETED
     assert token.completed_at == at(9, 20)
-    assert slot_occupancy(token.slot).occupied == 1
+    assert occupancy(token.slot).occupied == 1
     assert check_day(day) == []
 
 
@@ -146,7 +145,7 @@ def test_it_cancels_with_the_reason_kept(day):
     assert token.status == Status.CANCELLED
     assert token.cancel_reason == "Patient phoned"
     assert token.cancelled_at == at(8, 30)
-    assert slot_occupancy(token.slot).occupied == 0
+    assert occupancy(token.slot).occupied == 0
 
 
 def test_it_marks_a_no_show(day):
@@ -155,7 +154,7 @@ def test_it_marks_a_no_show(day):
     token.refresh_from_db()
     assert token.status == Status.NO_SHOW
     assert token.no_show_at == at(9, 30)
-    assert slot_occupancy(token.slot).occupied == 0
+    assert occupancy(token.slot).occupied == 0
 
 
 def test_it_cancels_a_waitlisted_token():

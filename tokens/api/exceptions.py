@@ -1,7 +1,7 @@
 """The one exception handler of the API: every error is ``{"code", "detail", ...}``.
 
 Domain errors (``tokens.errors.TokenError``) carry their own code and status;
-DRF's and Django's exceptions are mapped onto the codes of DESIGN §5.1, so a
+DRF's and Django's exceptions are mapped onto the codes of docs/api.md, so a
 client can switch on ``code`` without parsing English.
 """
 
@@ -92,7 +92,7 @@ def log_api_error(request: Any, response: Response) -> Response:
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """DRF ``EXCEPTION_HANDLER``: the error format of DESIGN §5.1 everywhere."""
+    """DRF ``EXCEPTION_HANDLER``: the error format of docs/api.md everywhere."""
     if isinstance(exc, TokenError):
         set_rollback()
         return log_api_error(context["request"], Response(exc.as_dict(), status=exc.status))

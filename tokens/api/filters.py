@@ -1,7 +1,7 @@
 """Query filters of the list endpoints (django-filter)."""
 
 from django import forms
-from django.db.models import F, Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django_filters import rest_framework as django_filters
 from drf_spectacular.types import OpenApiTypes
@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from scheduling.models import Doctor, Slot
 from tokens.models import Source, Status, Token
+from tokens.selectors import bookable_q
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -43,12 +44,7 @@ class SlotFilter(django_filters.FilterSet):
     def filter_available(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         if value is None:
             return queryset
-        now = timezone.localtime()
-        bookable = (
-            Q(closed=False, day__cancelled=False, day__closed_at__isnull=True)
-            & Q(occupied__lt=F("capacity"))
-            & (Q(day__date__gt=now.date()) | Q(day__date=now.date(), end__gt=now.time()))
-        )
+        bookable = bookable_q(timezone.now())
         return queryset.filter(bookable) if value else queryset.exclude(bookable)
 
 

@@ -1,4 +1,4 @@
-"""Who may call what (DESIGN §5): the API asks ``tokens.roles`` and nothing else."""
+"""Who may call what (docs/api.md): the API asks ``tokens.roles`` and nothing else."""
 
 from rest_framework.permissions import BasePermission
 

@@ -34,7 +34,8 @@ from tokens.api.serializers import (
     TokenSerializer,
     token_context,
 )
-from tokens.models import SEAT_HOLDING, Token
+from tokens.models import Token
+from tokens.selectors import with_occupancy
 
 
 class _ReadOpenWriteAdmin(GenericAPIView):
@@ -139,7 +140,7 @@ class DoctorDetailApi(APIView):
 
 
 def _slots() -> Any:
-    return Slot.objects.with_occupancy().select_related("day__doctor")
+    return with_occupancy(Slot.objects.select_related("day__doctor"))
 
 
 def _slot_data(slot_id: int) -> dict[str, Any]:
@@ -212,7 +213,8 @@ class SlotQueueApi(APIView):
     def get(self, request: Request, pk: int) -> Response:
         slot = get_object_or_404(Slot, pk=pk)
         tokens = (
-            Token.objects.filter(slot=slot, status__in=SEAT_HOLDING)
+            Token.objects.filter(slot=slot)
+            .seat_holding()
             .in_calling_order()
             .select_related("day", "slot", "patient")
         )
@@ -267,7 +269,7 @@ class DayDelayApi(APIView):
     permission_classes = [IsStaff]
 
     class DayDelayInput(serializers.Serializer):
-        minutes = serializers.IntegerField(min_value=0, max_value=720)
+        minutes = serializers.IntegerField(help_text="Whole minutes, 0 to 720.")
 
     @extend_schema(
         operation_id="doctor_days_delay",

@@ -1,10 +1,9 @@
-"""Output serializers shared by the API views (DESIGN §5.1 shapes).
+"""Output serializers shared by the API views (docs/api.md shapes).
 
 Input serializers live next to the view that uses them, HackSoft style; these are
 the shapes several views return.
 """
 
-import datetime as dt
 from typing import Any
 
 from django.utils import timezone
@@ -15,7 +14,13 @@ from rest_framework import serializers
 from scheduling.models import Slot
 from tokens.models import Source, Status, Token
 from tokens.roles import is_staff_member
-from tokens.selectors import Placement, day_placements, token_placement
+from tokens.selectors import (
+    SLOT_STATUSES,
+    Placement,
+    day_placements,
+    slot_status,
+    token_placement,
+)
 from tokens.services import Move
 
 
@@ -63,21 +68,8 @@ class LocalTimeField(serializers.TimeField):
         super().__init__(format="%H:%M", input_formats=["%H:%M", "%H:%M:%S"], **kwargs)
 
 
-SLOT_STATUSES = ("open", "closed", "ended")
-
-
-def slot_status(slot: Slot, now: dt.datetime) -> str:
-    """``closed`` also for a cancelled or closed day: nothing can be booked there."""
-    day = slot.day
-    if slot.closed or day.cancelled or day.closed_at is not None:
-        return "closed"
-    if slot.has_ended(now):
-        return "ended"
-    return "open"
-
-
 class SlotSerializer(serializers.Serializer):
-    """A slot annotated by ``Slot.objects.with_occupancy()``."""
+    """A slot annotated by ``tokens.selectors.with_occupancy``."""
 
     id = serializers.IntegerField()
     day = serializers.IntegerField(source="day_id")

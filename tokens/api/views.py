@@ -1,17 +1,14 @@
-"""Token endpoints of the REST API (DESIGN §5, §5.1).
+"""Token endpoints of the REST API (docs/api.md).
 
 One small view per operation: validate the input, call the service, serialize.
 Every rule lives in ``tokens.services``; these views only decide who may ask.
 """
 
-import datetime as dt
 import re
 from typing import Any
 
 from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Exists, OuterRef
 from django.http.response import HttpResponseBase
 from django.utils import timezone
 from drf_spectacular.utils import (
@@ -28,7 +25,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from scheduling.models import Doctor, DoctorDay, Slot
+from scheduling.models import Slot
 from tokens import errors as token_errors
 from tokens import roles, services
 from tokens.api.exceptions import log_api_error
@@ -44,7 +41,8 @@ from tokens.api.serializers import (
 from tokens.api.throttles import PortalBookingThrottle
 from tokens.idempotency import idempotent_call, request_fingerprint
 from tokens.lockout import lockout_response
-from tokens.models import Source, Token, phone_validator
+from tokens.models import Source, Token
+from tokens.patients import phone_normalise
 
 # -------------------------------------------------------------------------- auth
 
@@ -134,9 +132,19 @@ IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 
 
 class TokenIssueInput(serializers.Serializer):
+    """The shape of a booking; every rule about it is the engine's (``token_book``)."""
+
     class PatientInput(serializers.Serializer):
-        name = serializers.CharField(min_length=1, max_length=120)
-        phone = serializers.CharField(max_length=16, validators=[phone_validator])
+        name = serializers.CharField(max_length=120)
+        phone = serializers.CharField(max_length=32)
+        external_id = serializers.CharField(max_length=64, required=False, default="")
+
+        def validate_phone(self, value: str) -> str:
+            # The service's own check, so that the error names ``patient.phone``.
+            try:
+                return phone_normalise(value)
+            except token_errors.InvalidRequest as exc:
+                raise serializers.ValidationError(exc.detail) from None
 
     doctor = serializers.IntegerField(required=False, min_value=1)
     date = serializers.DateField(required=False)
@@ -145,56 +153,20 @@ class TokenIssueInput(serializers.Serializer):
     source = serializers.ChoiceField(choices=Source.choices)
     patient = PatientInput()
 
-    def validate_date(self, value: dt.date) -> dt.date:
-        if value < timezone.localdate():
-            raise serializers.ValidationError("That date is in the past.")
-        return value
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if "slot" not in attrs:
-            missing = {
-                name: ["Give the doctor and the date, or a slot."]
-                for name in ("doctor", "date")
-                if name not in attrs
-            }
-            if missing:
-                raise serializers.ValidationError(missing)
-        return attrs
-
-
-def _resolve_day(data: dict[str, Any]) -> tuple[DoctorDay, Slot | None]:
-    """The doctor-day (and slot) a booking asks for; 404 for unknown ids, 409 when
-    the doctor has no session that day. Never creates a day: bookings only go
-    into days the schedule already has."""
-    slot = None
-    if "slot" in data:
-        slot = Slot.objects.select_related("day__doctor").filter(pk=data["slot"]).first()
-        if slot is None or not slot.day.doctor.active:
-            raise NotFound(f"No slot with id {data['slot']}.")
-        day = slot.day
-        mismatch = {}
-        if "doctor" in data and data["doctor"] != day.doctor_id:
-            mismatch["slot"] = ["That slot belongs to another doctor."]
-        if "date" in data and data["date"] != day.date:
-            mismatch["slot"] = ["That slot is on another date."]
-        if mismatch:
-            raise ValidationError(mismatch)
-        if day.date < timezone.localdate():
-            raise ValidationError({"slot": ["That slot is in the past."]})
-        return day, slot
-    day = (
-        DoctorDay.objects.select_related("doctor")
-        .filter(doctor_id=data["doctor"], doctor__active=True, date=data["date"])
-        .annotate(has_slots=Exists(Slot.objects.filter(day=OuterRef("pk"))))
-        .first()
+def _book(request: Request, data: dict[str, Any]) -> services.IssueResult:
+    return services.token_book(
+        source=data["source"],
+        name=data["patient"]["name"],
+        phone=data["patient"]["phone"],
+        external_id=data["patient"]["external_id"],
+        doctor_id=data.get("doctor"),
+        date=data.get("date"),
+        slot_id=data.get("slot"),
+        strict=data["strict"],
+        actor=request.user,
+        now=timezone.now(),
     )
-    if day is not None and day.has_slots:
-        return day, None
-    # The refusal needs the doctor's name: one more query, on the unhappy path only.
-    doctor = Doctor.objects.filter(pk=data["doctor"], active=True).first()
-    if doctor is None:
-        raise NotFound(f"No doctor with id {data['doctor']}.")
-    raise token_errors.NoOpenSlot(f"Dr {doctor.name} has no slots on {data['date']:%d %b %Y}.")
 
 
 class TokenListCreateApi(GenericAPIView):
@@ -244,55 +216,27 @@ class TokenListCreateApi(GenericAPIView):
         serializer = TokenIssueInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        # Never trust a client with a priority it may not grant (DESIGN §5).
-        if data["source"] not in roles.allowed_sources(request.user):
-            raise token_errors.SourceNotAllowed(
-                f"This client may not issue {data['source']} tokens.",
-                allowed=list(roles.allowed_sources(request.user)),
-            )
-        day, slot = _resolve_day(data)
-
-        def book() -> services.IssueResult:
-            patient = services.patient_get_or_create(
-                name=data["patient"]["name"], phone=data["patient"]["phone"]
-            )
-            return services.token_issue(
-                day=day,
-                patient=patient,
-                source=data["source"],
-                slot=slot,
-                strict=data["strict"],
-                actor=request.user,
-                now=timezone.now(),
-            )
-
         if key is None:
-            # Patient and token together: a refused booking leaves nothing behind.
-            with transaction.atomic():
-                result = book()
-            # Serialized after commit, so the day's lock is not held meanwhile.
+            result = _book(request, data)
+            # Serialized after the commit, so the day's lock is not held meanwhile.
             return token_response(request, result.token, moved=result.moved, status=201, fresh=True)
 
         def book_and_serialize() -> tuple[int, dict[str, Any]]:
-            # The stored body must commit with the record, so it is built in the
-            # transaction (the lock is held for those few reads longer).
-            result = book()
+            # The stored body commits with its record, so it is built in the transaction.
+            result = _book(request, data)
             response = token_response(
                 request, result.token, moved=result.moved, status=201, fresh=True
             )
             return response.status_code, response.data
 
+        fingerprint = request_fingerprint(data)
         stored = idempotent_call(
-            client=request.user,
-            key=key,
-            fingerprint=request_fingerprint(data),
-            produce=book_and_serialize,
+            client=request.user, key=key, fingerprint=fingerprint, produce=book_and_serialize
         )
         headers = {"Idempotent-Replayed": "true"} if stored.replayed else {}
         response = Response(stored.body, status=stored.status, headers=headers)
         if stored.status >= 400:
-            # A refusal kept with its key never reaches the exception handler.
-            log_api_error(request, response)
+            log_api_error(request, response)  # a refusal kept with its key skips the handler
         return response
 
 

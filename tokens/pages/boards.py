@@ -6,7 +6,6 @@ waitlist's queries. They hold presentation only — no rule is decided here.
 """
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -14,17 +13,20 @@ from django.db.models import Q
 
 from scheduling.models import Doctor, DoctorDay, Slot
 from tokens.models import EventKind, Status, Token
+from tokens.patients import patient_search
 from tokens.selectors import (
+    NO_PLACEMENT,
+    OPEN,
     Placement,
     day_calling_order,
     day_now_serving,
     day_placements,
     day_slots,
     day_waitlist,
+    slot_status,
 )
-from tokens.services import DAY_CANCELLED_REASON, token_available_actions
+from tokens.services import MAX_DELAY_MINUTES, token_available_actions
 
-NO_PLACEMENT = Placement(position=None, estimated_time=None)
 SEARCH_LIMIT = 25
 # How many numbers after "now serving" the hall board shows per doctor.
 DISPLAY_NEXT = 3
@@ -51,20 +53,21 @@ class SlotCard:
     def percent(self) -> int:
         return min(100, round(100 * self.occupied / self.capacity))
 
+    @cached_property
+    def status(self) -> str:
+        """The slot's status as the API gives it (``selectors.slot_status``)."""
+        return slot_status(self.slot, self.now)
+
     @property
     def state(self) -> str:
-        """closed, ended, full or open — the slot's marker and bar colour."""
-        if self.slot.closed:
-            return "closed"
-        if self.slot.has_ended(self.now):
-            return "ended"
-        if self.occupied >= self.capacity:
+        """The marker and bar colour: the status, with ``full`` for an open full slot."""
+        if self.status == OPEN and self.occupied >= self.capacity:
             return "full"
-        return "open"
+        return self.status
 
     @property
     def takes_tokens(self) -> bool:
-        return self.state in ("open", "full")
+        return self.status == OPEN
 
 
 @dataclass
@@ -120,11 +123,10 @@ def _token_query():
 
 
 def search_tokens(date: dt.date, q: str):
-    """Tokens of ``date`` (any doctor) whose number or patient phone matches ``q``."""
-    digits = re.sub(r"\D", "", q)
-    match = Q(number__icontains=q.strip())
-    if len(digits) >= 3:
-        match |= Q(patient__phone__contains=digits)
+    """Tokens of ``date`` (any doctor) whose number contains ``q``, or whose patient
+    ``q`` names (``patients.patient_search``): a phone typed any way gives every
+    token of everyone on it, 3+ digits a phone containing them, letters a name."""
+    match = Q(number__icontains=q.strip()) | patient_search(q, prefix="patient__")
     return (
         _token_query()
         .filter(match, day__date=date)
@@ -191,10 +193,9 @@ class DeskBoard:
         """The tokens the day's cancellation cancelled: reception phones these patients."""
         if not (self.day and self.day.cancelled):
             return []
-        cancelled_with_day = Q(
-            events__kind=EventKind.CANCELLED, events__reason__startswith=DAY_CANCELLED_REASON
+        tokens = _token_query().filter(
+            events__kind=EventKind.DAY_CANCELLED, day=self.day, status=Status.CANCELLED
         )
-        tokens = _token_query().filter(cancelled_with_day, day=self.day, status=Status.CANCELLED)
         return list(tokens.distinct().order_by("seq"))
 
 
@@ -205,6 +206,7 @@ class DoctorBoard:
     doctor: Doctor
     day: DoctorDay | None
     now: dt.datetime
+    max_delay: int = MAX_DELAY_MINUTES
 
     @cached_property
     def placements(self) -> dict:

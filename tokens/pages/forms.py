@@ -1,21 +1,13 @@
 """Forms of the staff pages: they parse and validate input only. Who may do what
 and every allocation rule stay in tokens.roles and tokens.services."""
 
-import re
-
 from django import forms
 from django.core.exceptions import ValidationError
 
 from scheduling.models import Department, Doctor
-from tokens.models import Source, phone_validator
-
-# Separators receptionists type in phone numbers: "98123 45678", "0821-223344".
-_PHONE_SEPARATORS = re.compile(r"[\s\-().]")
-
-
-def normalise_phone(value: str) -> str:
-    """The phone as stored: digits with an optional leading +, no separators."""
-    return _PHONE_SEPARATORS.sub("", value or "")
+from tokens.errors import InvalidRequest
+from tokens.models import Source
+from tokens.patients import phone_normalise
 
 
 class DeskFilterForm(forms.Form):
@@ -49,9 +41,11 @@ class IssueForm(forms.Form):
         return name
 
     def clean_phone(self) -> str:
-        phone = normalise_phone(self.cleaned_data["phone"])
-        phone_validator(phone)
-        return phone
+        # One form for every way of typing a number: "98123 45678" → "+919812345678".
+        try:
+            return phone_normalise(self.cleaned_data["phone"])
+        except InvalidRequest as exc:
+            raise ValidationError(exc.detail) from None
 
 
 class ReallocateForm(forms.Form):

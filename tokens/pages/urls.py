@@ -3,7 +3,14 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tokens.pages import views_auth, views_desk, views_display, views_doctor, views_slip
+from tokens.pages import (
+    views_auth,
+    views_desk,
+    views_display,
+    views_doctor,
+    views_patients,
+    views_slip,
+)
 
 urlpatterns = [
     path("", views_auth.home, name="home"),
@@ -35,6 +42,7 @@ urlpatterns = [
         views_desk.desk_token_reallocate,
         name="desk_reallocate",
     ),
+    path("desk/phone-people/", views_patients.desk_phone_people, name="desk_phone_people"),
     # Doctor's queue.
     path("doctor/", views_doctor.doctor_queue, name="doctor"),
     path("doctor/call-next/", views_doctor.doctor_call_next, name="doctor_call_next"),

@@ -14,7 +14,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -33,10 +32,9 @@ from tokens.pages.htmx import announce, inline_status, render_page_or_partial, t
 from tokens.roles import allowed_sources
 from tokens.services import (
     IssueResult,
-    patient_get_or_create,
+    token_book,
     token_cancel,
     token_check_in,
-    token_issue,
     token_mark_no_show,
     token_reallocate,
 )
@@ -172,39 +170,39 @@ def _issued_token(value: str) -> IssueResult | None:
 def desk_issue(request: HttpRequest, day_id: int) -> HttpResponse:
     """Issue a token on this doctor-day from the desk form."""
     day = _get_day_for_user(request, day_id)
-    state = _state_for_day(day)
     form = IssueForm(request.POST, sources=allowed_sources(request.user))
     error: TokenError | None = None
     if form.is_valid():
         data = form.cleaned_data
         try:
-            slot = _slot_of_day(day, data["slot"])
-            # One transaction: a refused token leaves no new patient behind.
-            with transaction.atomic():
-                patient = patient_get_or_create(name=data["name"], phone=data["phone"])
-                result = token_issue(
-                    day=day,
-                    patient=patient,
-                    source=data["source"],
-                    slot=slot,
-                    actor=request.user,
-                    now=timezone.now(),
-                )
+            result = token_book(
+                day_id=day.pk,
+                slot_id=data["slot"],
+                source=data["source"],
+                name=data["name"],
+                phone=data["phone"],
+                actor=request.user,
+                now=timezone.now(),
+            )
         except TokenError as exc:
             error = exc
         else:
-            token = result.token
-            if not request.htmx:
-                url = _next_url(request, day)
-                return redirect(f"{url}{'&' if '?' in url else '?'}issued={token.pk}")
-            context = _context(request, state, issued=result)
-            response = render(request, f"{DESK_TEMPLATE}#issue-panel", context)
-            return announce(response, "tokenIssued", id=str(token.pk), number=token.number)
+            return _issued(request, day, result)
     status = inline_status(error) if error else 400
-    context = _context(request, state, issue_form=form, issue_error=error)
+    context = _context(request, _state_for_day(day), issue_form=form, issue_error=error)
     return render_page_or_partial(
         request, DESK_TEMPLATE, context, partial="issue-panel", status=status
     )
+
+
+def _issued(request: HttpRequest, day: DoctorDay, result: IssueResult) -> HttpResponse:
+    token = result.token
+    if not request.htmx:
+        url = _next_url(request, day)
+        return redirect(f"{url}{'&' if '?' in url else '?'}issued={token.pk}")
+    context = _context(request, _state_for_day(day), issued=result)
+    response = render(request, f"{DESK_TEMPLATE}#issue-panel", context)
+    return announce(response, "tokenIssued", id=str(token.pk), number=token.number)
 
 
 def _slot_of_day(day: DoctorDay, slot_id: int | None) -> Slot | None:

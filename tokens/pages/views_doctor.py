@@ -2,6 +2,7 @@
 say how late the clinic runs. A doctor sees only their own queue; an
 administrator may pick any doctor."""
 
+import re
 import uuid
 from typing import Any
 
@@ -151,11 +152,9 @@ def doctor_delay(request: HttpRequest) -> HttpResponse:
         if day is None:
             raise errors.NotFound(f"Dr {doctor.name} has no clinic today.")
         raw = request.POST.get("minutes", "").strip()
-        if not raw.isdigit():
-            raise errors.InvalidRequest(
-                "The delay must be a whole number of minutes from 0 to 720."
-            )
-        day_set_delay(day=day, minutes=int(raw), actor=request.user, now=timezone.now())
+        # Anything but a whole number goes to the engine as it is: it says what is wrong.
+        minutes = int(raw) if re.fullmatch(r"-?[0-9]{1,6}", raw) else raw
+        day = day_set_delay(day=day, minutes=minutes, actor=request.user, now=timezone.now())
     except TokenError as exc:
         return _failed(request, doctor, exc)
-    return _done(request, doctor, f"Delay set to {int(raw)} minutes.")
+    return _done(request, doctor, f"Delay set to {day.delay_minutes} minutes.")

@@ -14,7 +14,7 @@ from scheduling.services import slots_generate
 from tokens import errors
 from tokens.models import Source, Token
 from tokens.roles import DOCTOR, RECEPTION
-from tokens.services import patient_get_or_create, token_issue
+from tokens.services import token_book
 
 DEMO_PASSWORD = "opd-demo"
 EVERY_DAY = dict.fromkeys(("mon", "tue", "wed", "thu", "fri", "sat", "sun"), True)
@@ -105,9 +105,15 @@ class Command(BaseCommand):
                 if day is None or Token.objects.for_day(day).exists():
                     continue
                 for name, phone, source in PATIENTS:
-                    patient = patient_get_or_create(name=name, phone=phone)
                     try:
-                        token_issue(day=day, patient=patient, source=source, now=now)
+                        token_book(
+                            day_id=day.pk,
+                            source=source,
+                            name=name,
+                            phone=phone,
+                            actor=None,
+                            now=now,
+                        )
                     except errors.NoOpenSlot:
                         break  # the day's sessions are over: tomorrow has tokens
                     issued += 1

@@ -1,4 +1,4 @@
-"""A whole OPD day played through the allocation engine (DESIGN §6).
+"""A whole OPD day played through the allocation engine (docs/simulation.md).
 
 ``simulate`` creates (or reuses) simulated doctors — codes ``SIMAA``…``SIMZZ`` in
 departments named "… (sim)" — gives them slots on the date, and then plays the
@@ -29,16 +29,16 @@ from scheduling.models import Department, Doctor, DoctorDay, Slot
 from scheduling.services import slot_create
 from tokens import errors
 from tokens.invariants import check_day
-from tokens.models import Patient, Source, Status, Token, TokenEvent
+from tokens.models import Source, Status, Token, TokenEvent
 from tokens.services import (
     day_close,
     day_set_delay,
     slot_close,
+    token_book,
     token_call_next,
     token_cancel,
     token_check_in,
     token_complete,
-    token_issue,
     tokens_mark_no_shows,
 )
 
@@ -99,7 +99,6 @@ class _Patient:
     arrive_minutes: float  # relative to the booked slot's start
     cancel_fraction: float
     consult_factor: float
-    patient: Patient | None = None
     token: Token | None = None
 
 
@@ -277,19 +276,6 @@ def _between(rng: random.Random, start: dt.datetime, end: dt.datetime) -> dt.dat
     return start + dt.timedelta(minutes=rng.randint(0, max(minutes, 0)))
 
 
-def _register(patients: list[_Patient]) -> None:
-    # Registration is not an allocation rule: one bulk insert instead of one
-    # patient_get_or_create per patient keeps 300 doctors fast.
-    Patient.objects.bulk_create(
-        [Patient(name=p.name, phone=p.phone) for p in patients], ignore_conflicts=True
-    )
-    by_phone = {}
-    for prefix in {p.phone[: len(PHONE_PREFIX) + 3] for p in patients}:
-        by_phone.update({x.phone: x for x in Patient.objects.filter(phone__startswith=prefix)})
-    for p in patients:
-        p.patient = by_phone[p.phone]
-
-
 # --------------------------------------------------------------------------- the day
 
 
@@ -379,7 +365,15 @@ class _Day:
         doc = p.doctor
         slot = doc.slots[p.slot_index] if p.slot_index is not None else None
         result = self._try(
-            "issue", token_issue, day=doc.day, patient=p.patient, source=p.source, slot=slot, now=at
+            "issue",
+            token_book,
+            day_id=doc.day.pk,
+            slot_id=slot.pk if slot else None,
+            source=p.source,
+            name=p.name,
+            phone=p.phone,
+            actor=None,
+            now=at,
         )
         if result is None:
             return
@@ -492,7 +486,6 @@ def simulate(
             sim_reset(config.date)
         doctors = _setup_doctors(config)
         patients = [p for doc in doctors for p in _plan_patients(config, doc)]
-        _register(patients)
         day = _Day(config, doctors, random.Random(config.seed))
         day.schedule(patients)
         day.run(progress)

@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from scheduling.management.arguments import date_argument
-from tokens.simulation import MAX_DOCTORS, SimConfig, SimulationError, simulate
+from simulation.day import MAX_DOCTORS, SimConfig, SimulationError, simulate
 
 
 def _until(value: str | None) -> dt.time | None:

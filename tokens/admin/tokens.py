@@ -1,9 +1,13 @@
 """Tokens are read-only in the admin: every change goes through the engine
 (desk, API, commands) so that it is checked and lands in the audit trail."""
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 
+from tokens import errors
 from tokens.models import Patient, Token, TokenEvent
+from tokens.patients import phone_normalise
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -59,8 +63,22 @@ class TokenAdmin(ReadOnlyAdmin):
         return obj.slot.label if obj.slot else "waitlist"
 
 
+class PatientForm(forms.ModelForm):
+    class Meta:
+        model = Patient
+        fields = ["name", "phone", "external_id"]
+
+    def clean_phone(self) -> str:
+        # The one stored form (E.164), as every booking stores it.
+        try:
+            return phone_normalise(self.cleaned_data["phone"])
+        except errors.InvalidRequest as exc:
+            raise ValidationError(exc.detail) from None
+
+
 @admin.register(Patient)
 class PatientAdmin(admin.ModelAdmin):
+    form = PatientForm
     list_display = ["name", "phone", "external_id", "created_at"]
     search_fields = ["name", "phone", "external_id"]
 
