@@ -291,12 +291,24 @@ if OPD_PHONE_REGION not in phonenumbers.SUPPORTED_REGIONS:
         f"OPD_PHONE_REGION={OPD_PHONE_REGION!r} is not a region code (e.g. IN, GB, US)"
     )
 
+# --- the hospital, on the token slip (templates/tokens/slip.html) ---
+OPD_HOSPITAL_NAME = env_str("OPD_HOSPITAL_NAME", "").strip() or "City Hospital"
+# A static file's path (img/logo.svg), or an image's address (/media/logo.png,
+# https://…); empty: no logo.
+OPD_HOSPITAL_LOGO = env_str("OPD_HOSPITAL_LOGO", "").strip()
+if re.match(r"(?i)https?:", OPD_HOSPITAL_LOGO):
+    _logo_site = re.fullmatch(r"(?i)(https?://[^/?#\s]+)([/?#]\S*)?", OPD_HOSPITAL_LOGO)
+    if _logo_site is None:
+        raise ImproperlyConfigured(f"OPD_HOSPITAL_LOGO={OPD_HOSPITAL_LOGO!r} is not a URL")
+    # The policy allows images from this site only: and from the logo's site.
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(_logo_site[1])
+
 # --- REST API (docs/api.md) ---
 REST_FRAMEWORK = {
     # Portal clients and integrations send "Authorization: Token …"; staff may use
     # their session (CSRF stays enforced for it).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "tokens.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     # Deny by default: a view that forgets its permission is staff-only, not public.

@@ -138,6 +138,9 @@ class DoctorDay(models.Model):
     cancel_reason = models.CharField(max_length=300, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     token_counter = models.PositiveIntegerField(default=0, editable=False)
+    # Grows with every change the engine commits on this day (its lock statement bumps
+    # it): the screens send it as their ETag, so an unchanged day costs one query.
+    version = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["date", "doctor__name"]

@@ -16,7 +16,7 @@ This module imports no other service module, so ``tokens.services`` may import i
 
 import contextlib
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 import phonenumbers
 from django.conf import settings
@@ -76,12 +76,21 @@ def phone_normalise(raw: str) -> str:
     text = (raw or "").strip()
     if not text or len(text) > MAX_TYPED_PHONE or not _TYPED_PHONE.fullmatch(text):
         raise _invalid_phone()
-    try:
-        number = phonenumbers.parse(text, settings.OPD_PHONE_REGION)
-    except phonenumbers.NumberParseException:
-        raise _invalid_phone() from None
-    if number.extension or not phonenumbers.is_possible_number(number):
+    e164 = _e164(text, settings.OPD_PHONE_REGION)
+    if e164 is None:
         raise _invalid_phone()
+    return e164
+
+
+@lru_cache(maxsize=4096)
+def _e164(text: str, region: str) -> str | None:
+    # Cached: a booking checks its phone at the API's door and again in the engine.
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if number.extension or not phonenumbers.is_possible_number(number):
+        return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -96,6 +105,17 @@ def name_normalise(raw: str) -> str:
             f"The patient's name is too long. {message}", fields={"name": [message]}
         )
     return name
+
+
+def external_id_normalise(raw: str) -> str:
+    """A hospital number as stored: trimmed; too long is ``InvalidRequest``."""
+    external_id = (raw or "").strip()
+    if len(external_id) > EXTERNAL_ID_MAX_LENGTH:
+        message = f"At most {EXTERNAL_ID_MAX_LENGTH} characters."
+        raise errors.InvalidRequest(
+            f"The hospital number is too long. {message}", fields={"external_id": [message]}
+        )
+    return external_id
 
 
 def patient_register(*, name: str, phone: str, external_id: str = "") -> Patient:
@@ -121,12 +141,7 @@ def patient_register(*, name: str, phone: str, external_id: str = "") -> Patient
     """
     name = name_normalise(name)
     phone = phone_normalise(phone)
-    external_id = (external_id or "").strip()
-    if len(external_id) > EXTERNAL_ID_MAX_LENGTH:
-        message = f"At most {EXTERNAL_ID_MAX_LENGTH} characters."
-        raise errors.InvalidRequest(
-            f"The hospital number is too long. {message}", fields={"external_id": [message]}
-        )
+    external_id = external_id_normalise(external_id)
     params = [name, patient_name_key(name), phone, external_id, timezone.now()]
     (patient,) = Patient.objects.raw(_upsert_sql(), params)
     return patient

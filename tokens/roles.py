@@ -21,13 +21,14 @@ def user_roles(user) -> set[str]:
     """The roles of ``user``; a superuser holds every staff role (docs/api.md)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return set()
-    cached = getattr(user, "_opd_roles", None)
-    if cached is None:
-        cached = set(user.groups.values_list("name", flat=True))
-        if user.is_superuser:
-            cached |= set(STAFF_ROLES)
-        user._opd_roles = cached
-    return cached
+    if getattr(user, "_opd_roles", None) is None:
+        remember_roles(user, set(user.groups.values_list("name", flat=True)))
+    return user._opd_roles
+
+
+def remember_roles(user, groups: set[str]) -> None:
+    """Keep ``user``'s roles, from the names of its groups, for this request."""
+    user._opd_roles = groups | set(STAFF_ROLES) if user.is_superuser else set(groups)
 
 
 def is_staff_member(user) -> bool:

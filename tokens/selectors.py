@@ -4,6 +4,7 @@ be a moment stale, which the next refresh corrects."""
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cache
 
 from django.db import connection
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
@@ -202,7 +203,8 @@ _CONSULTATION_SECONDS = {
 }
 
 
-def _ahead_sql() -> str:
+@cache
+def _ahead_sql_for(vendor: str) -> str:
     # Spelled from CALLING_ORDER / WAITLIST_ORDER so the orders have one definition.
     columns = {
         "urgency": "(CASE WHEN t.source = 'emergency' THEN 0 ELSE 1 END)",
@@ -231,8 +233,15 @@ def _ahead_sql() -> str:
         # The same consultations as _TIMED, which day_consultation_minutes averages.
         timed=f"t.status = '{Status.COMPLETED}' AND t.called_at IS NOT NULL"
         " AND t.completed_at IS NOT NULL",
-        consultation_seconds=_CONSULTATION_SECONDS[connection.vendor],
+        consultation_seconds=_CONSULTATION_SECONDS[vendor],
     )
+
+
+def ahead_sql() -> str:
+    """One statement counting, for one token (``ahead_params``), the day's delay, the
+    tokens ahead of it, those seen or ahead in its slot, the waitlist ahead of it, and
+    the day's timed consultations with their mean length (``placement_from_counts``)."""
+    return _ahead_sql_for(connection.vendor)
 
 
 def _key(token: Token, prefix: str, keys: tuple[str, ...]) -> dict:
@@ -245,6 +254,27 @@ def _key(token: Token, prefix: str, keys: tuple[str, ...]) -> dict:
     return {prefix + k: values[k] if k in values else getattr(token, k) for k in keys}
 
 
+def ahead_params(token: Token) -> dict:
+    """The parameters of ``ahead_sql`` for ``token`` (its slot loaded, if it has one)."""
+    return {
+        "day": token.day_id,
+        "slot": token.slot_id,
+        **_key(token, "c_", CALLING_ORDER),
+        **_key(token, "w_", WAITLIST_ORDER),
+    }
+
+
+def placement_from_counts(token: Token, counts: tuple, *, now: dt.datetime | None) -> Placement:
+    """Position and estimated time of an active ``token`` from the row of ``ahead_sql``."""
+    delay, ahead, seen_in_slot, waitlist_ahead, timed, mean_seconds = counts
+    if token.status == Status.WAITLISTED:
+        return Placement(position=(waitlist_ahead or 0) + 1, estimated_time=None)
+    day = DoctorDay(pk=token.day_id, date=token.day.date, delay_minutes=delay)
+    observed = _observed_minutes(timed, mean_seconds)
+    eta = _estimate(token.slot, seen_in_slot or 0, day=day, observed=observed, now=now)
+    return Placement(position=(ahead or 0) + 1, estimated_time=eta)
+
+
 def token_placement(token: Token, *, now: dt.datetime | None = None) -> Placement:
     """Position and estimated time of one token (None for finished tokens).
 
@@ -255,19 +285,7 @@ def token_placement(token: Token, *, now: dt.datetime | None = None) -> Placemen
         return NO_PLACEMENT
     if token.status == Status.IN_CONSULTATION:
         return Placement(position=0, estimated_time=token.called_at)
-    params = {
-        "day": token.day_id,
-        "slot": token.slot_id,
-        **_key(token, "c_", CALLING_ORDER),
-        **_key(token, "w_", WAITLIST_ORDER),
-    }
     with connection.cursor() as cursor:
         # The day's delay is re-read here: one set since ``token`` was loaded shows.
-        cursor.execute(_ahead_sql(), params)
-        delay, ahead, seen_in_slot, waitlist_ahead, timed, mean_seconds = cursor.fetchone()
-    if token.status == Status.WAITLISTED:
-        return Placement(position=waitlist_ahead + 1, estimated_time=None)
-    day = DoctorDay(pk=token.day_id, date=token.day.date, delay_minutes=delay)
-    observed = _observed_minutes(timed, mean_seconds)
-    eta = _estimate(token.slot, seen_in_slot, day=day, observed=observed, now=now)
-    return Placement(position=ahead + 1, estimated_time=eta)
+        cursor.execute(ahead_sql(), ahead_params(token))
+        return placement_from_counts(token, cursor.fetchone(), now=now)

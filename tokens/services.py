@@ -15,11 +15,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from scheduling.models import Doctor, DoctorDay, Slot
-from tokens import errors, roles
+from tokens import errors, roles, statements
 from tokens.event_log import log_events_on_commit
 from tokens.models import (
     DISPLACEABLE,
@@ -31,9 +31,22 @@ from tokens.models import (
     Status,
     Token,
     TokenEvent,
+    patient_name_key,
 )
-from tokens.patients import patient_register
-from tokens.selectors import OPEN, slot_status, with_occupancy
+from tokens.patients import (
+    external_id_normalise,
+    name_normalise,
+    patient_register,
+    phone_normalise,
+)
+from tokens.selectors import (
+    OPEN,
+    Placement,
+    ahead_params,
+    placement_from_counts,
+    slot_status,
+    with_occupancy,
+)
 
 # Statuses token_reallocate accepts (pages ask token_available_actions, never guess).
 REALLOCATABLE = (Status.ALLOCATED, Status.CHECKED_IN, Status.WAITLISTED)
@@ -55,6 +68,8 @@ class Move:
 class IssueResult:
     token: Token
     moved: list[Move] = field(default_factory=list)
+    # Where the new token stands, when the engine counted it with the write.
+    placement: Placement | None = None
 
     @property
     def slot_differs(self) -> bool:
@@ -78,24 +93,20 @@ def max_displacements() -> int:
 def _lock_day(day_id: int) -> DoctorDay:
     # The one lock of the engine (docs/allocation.md, "Concurrency"): taken first, so
     # two desks cannot both see the last seat free, and moves between slots of a day
-    # cannot deadlock.
-    try:
-        return (
-            DoctorDay.objects.select_for_update(of=("self",))
-            .select_related("doctor")
-            .get(pk=day_id)
-        )
-    except DoctorDay.DoesNotExist:
-        raise errors.NotFound("No such doctor-day.") from None
+    # cannot deadlock. It also bumps the day's version, the screens' ETag.
+    day = statements.lock_day(by="day", params={"day": day_id})
+    if day is None:
+        raise errors.NotFound("No such doctor-day.")
+    return day
 
 
 class _Board:
     """The slots of a locked day with their occupancy, counted under the lock."""
 
-    def __init__(self, day: DoctorDay, now: dt.datetime) -> None:
+    def __init__(self, day: DoctorDay, now: dt.datetime, slots: list[Slot] | None = None) -> None:
         self.day = day
         self.now = now
-        self.slots = list(with_occupancy(Slot.objects.for_day(day)))
+        self.slots = list(with_occupancy(Slot.objects.for_day(day))) if slots is None else slots
         for slot in self.slots:
             slot.day = day  # avoid one query per slot when computing datetimes
 
@@ -145,19 +156,22 @@ def _event(
     caused_by: Token | None = None,
 ) -> TokenEvent:
     """The audit record of one change of ``token`` (not saved yet)."""
-    return TokenEvent(
-        token=token,
+    event = TokenEvent(
+        token_id=token.pk,
         day_id=token.day_id,
         kind=kind,
         from_status=from_status,
         to_status=token.status,
-        from_slot=from_slot,
-        to_slot=token.slot,
-        caused_by=caused_by,
-        actor=actor if getattr(actor, "pk", None) else None,
+        from_slot_id=from_slot.pk if from_slot else None,
+        to_slot_id=token.slot_id,
+        caused_by_id=caused_by.pk if caused_by else None,
+        actor_id=actor.pk if getattr(actor, "pk", None) else None,
         reason=reason[:300],
         at=now,
     )
+    # The objects at hand, so that logging the event after the commit reads nothing.
+    event._state.fields_cache.update(token=token, caused_by=caused_by)
+    return event
 
 
 def _record(token: Token, kind: str, **fields) -> TokenEvent:
@@ -231,13 +245,12 @@ def _displace(
 ) -> tuple[Move, TokenEvent]:
     """Rule 3: move one token to the earliest later slot with a seat, else waitlist.
 
-    Never displaces anyone else in turn (no cascades). The event is returned
-    unsaved, for the caller to write with its own."""
+    Never displaces anyone else in turn (no cascades). The token and its event are
+    changed in memory only, for the caller to store with the booking."""
     from_slot = board.get(victim.slot_id)  # already counted under the lock: no query
     from_status = victim.status
     victim.displaced_count += 1
     _reseat(board, victim, from_slot, board.later_with_free_seat(from_slot))
-    victim.save(update_fields=["slot", "status", "displaced_count"])
     event = _event(
         victim,
         EventKind.DISPLACED,
@@ -249,20 +262,6 @@ def _displace(
         caused_by=by,
     )
     return Move(victim, EventKind.DISPLACED, from_slot, victim.slot), event
-
-
-def _displaceable_in(slot: Slot, rank: int) -> Token | None:
-    # The lowest priority first; among equals the latest arrival.
-    return (
-        Token.objects.filter(
-            slot=slot,
-            status__in=DISPLACEABLE,
-            rank__gt=rank,
-            displaced_count__lt=max_displacements(),
-        )
-        .order_by("-rank", "-requested_at", "-seq")
-        .first()
-    )
 
 
 # --------------------------------------------------------------------------- issue
@@ -292,10 +291,7 @@ def token_book(
     or find the person (``patient_register``: phone plus name), then issue as
     ``token_issue`` does. A refusal leaves nothing behind, not even the patient.
     """
-    if source not in Source.values:
-        raise errors.InvalidRequest(
-            f"Unknown source {source!r}.", fields={"source": ["Unknown source."]}
-        )
+    _check_source(source)
     if date is not None:
         _refuse_past(date, now, field_name="date")  # bad input: no need to look further
     with transaction.atomic():
@@ -306,8 +302,26 @@ def token_book(
             raise errors.SourceNotAllowed(
                 f"This client may not issue {source} tokens.", allowed=list(allowed)
             )
-        patient = patient_register(name=name, phone=phone, external_id=external_id)
-        return _issue(day, patient, source, slot_id=slot_id, strict=strict, actor=actor, now=now)
+        person = _person(name=name, phone=phone, external_id=external_id)
+        return _issue(day, person, source, slot_id=slot_id, strict=strict, actor=actor, now=now)
+
+
+def _check_source(source: str) -> None:
+    if source not in Source.values:
+        raise errors.InvalidRequest(
+            f"Unknown source {source!r}.", fields={"source": ["Unknown source."]}
+        )
+
+
+def _person(*, name: str, phone: str, external_id: str = "") -> dict[str, str]:
+    """Who the token is for, in the stored forms ``patient_register`` compares."""
+    name = name_normalise(name)
+    return {
+        "name": name,
+        "name_key": patient_name_key(name),
+        "phone": phone_normalise(phone),
+        "external_id": external_id_normalise(external_id),
+    }
 
 
 def _refuse_past(date: dt.date, now: dt.datetime, *, field_name: str) -> None:
@@ -322,15 +336,15 @@ def _lock_requested_day(
 ) -> DoctorDay:
     # The engine's one lock (docs/allocation.md, "Concurrency"), found and taken in
     # the same statement: no window between resolving the day and locking it.
-    days = DoctorDay.objects.select_for_update(of=("self",)).select_related("doctor")
     if day_id is not None:
-        day = days.filter(pk=day_id).first()  # a slot of another day: the board refuses it
+        # A slot of another day is refused by the board, with the slot's own message.
+        day = statements.lock_day(by="day", params={"day": day_id}, issuing=True)
         if day is None:
             raise errors.NotFound("No such doctor-day.")
         return day
     if slot_id is not None:
-        day = days.filter(slots__pk=slot_id, doctor__active=True).first()
-        if day is None:
+        day = statements.lock_day(by="slot", params={"slot": slot_id}, issuing=True)
+        if day is None or not day.doctor.active:
             raise errors.NotFound(f"No slot with id {slot_id}.")
         for what, asked, actual in (("doctor", doctor_id, day.doctor_id), ("date", date, day.date)):
             if asked is not None and asked != actual:
@@ -348,8 +362,9 @@ def _lock_requested_day(
                 if value is None
             },
         )
-    day = days.filter(doctor_id=doctor_id, doctor__active=True, date=date).first()
-    if day is not None:
+    params = {"doctor": doctor_id, "date": date}
+    day = statements.lock_day(by="doctor_date", params=params, issuing=True)
+    if day is not None and day.doctor.active:
         return day
     # The refusal names the doctor: one more query, on the unhappy path only.
     doctor = Doctor.objects.filter(pk=doctor_id, active=True).first()
@@ -378,19 +393,24 @@ def token_issue(
     ``strict`` a full slot raises ``SlotFull`` listing alternatives instead.
     Emergencies are never refused or waitlisted: they overbook as a last resort.
     """
-    if source not in Source.values:
-        raise errors.InvalidRequest(
-            f"Unknown source {source!r}.", fields={"source": ["Unknown source."]}
-        )
+    _check_source(source)
+    person = {
+        "name": patient.name,
+        "name_key": patient_name_key(patient.name),
+        "phone": patient.phone,
+        "external_id": patient.external_id,
+    }
     with transaction.atomic():
-        day = _lock_day(day.pk)
+        day = statements.lock_day(by="day", params={"day": day.pk}, issuing=True)
+        if day is None:
+            raise errors.NotFound("No such doctor-day.")
         slot_id = slot.pk if slot is not None else None
-        return _issue(day, patient, source, slot_id=slot_id, strict=strict, actor=actor, now=now)
+        return _issue(day, person, source, slot_id=slot_id, strict=strict, actor=actor, now=now)
 
 
 def _issue(
     day: DoctorDay,
-    patient: Patient,
+    person: dict[str, str],
     source: str,
     *,
     slot_id: int | None,
@@ -398,16 +418,25 @@ def _issue(
     actor,
     now: dt.datetime,
 ) -> IssueResult:
-    """The issuing rules on a day the caller has locked."""
+    """The issuing rules on a day the caller has locked, its counter already bumped."""
     _ensure_day_open(day)
-    existing = Token.objects.for_day(day).active().filter(patient_id=patient.pk).first()
-    if existing is not None:
+    rank = RANK[source]
+    read = statements.read_booking_board(
+        day,
+        rank=rank,
+        phone=person["phone"],
+        name_key=person["name_key"],
+        max_displacements=max_displacements(),
+    )
+    if read.duplicate_id is not None:
+        existing = Token.objects.select_related("patient").get(pk=read.duplicate_id)
         raise errors.DuplicateToken(
-            f"{patient.name} already holds token {existing.number} for this doctor that day.",
+            f"{existing.patient.name} already holds token {existing.number} "
+            "for this doctor that day.",
             id=str(existing.id),
             number=existing.number,
         )
-    board = _Board(day, now)
+    board = _Board(day, now, read.slots)
     if not board.slots:
         raise errors.NoOpenSlot(f"Dr {day.doctor.name} has no slots on {day.date:%d %b %Y}.")
     if slot_id is not None:
@@ -419,10 +448,9 @@ def _issue(
     else:
         wanted = board.earliest_live()
 
-    rank = RANK[source]
     victim = None
     overbooked = False
-    if board.has_free_seat(wanted) or (victim := _displaceable_in(wanted, rank)) is not None:
+    if board.has_free_seat(wanted) or (victim := read.victims.get(wanted.pk)) is not None:
         seat = wanted
     elif source == Source.EMERGENCY:
         seat, overbooked = wanted, True
@@ -433,24 +461,23 @@ def _issue(
     else:
         seat = board.later_with_free_seat(wanted)
 
-    day.token_counter += 1
-    day.save(update_fields=["token_counter"])
     present = source in ISSUED_PRESENT
-    token = Token.objects.create(
-        day=day,
-        seq=day.token_counter,
+    token = Token(
+        day_id=day.pk,
+        seq=day.token_counter,  # bumped by the lock
         number=f"{day.doctor.code}-{day.token_counter:03d}",
-        slot=seat,
-        requested_slot=wanted,
-        patient=patient,
+        slot_id=seat.pk if seat else None,
+        requested_slot_id=wanted.pk,
         source=source,
         rank=rank,
         status=(Status.CHECKED_IN if present else Status.ALLOCATED) if seat else Status.WAITLISTED,
         overbooked=overbooked,
+        displaced_count=0,
         requested_at=now,
         checked_in_at=now if present else None,
-        created_by=actor if getattr(actor, "pk", None) else None,
+        created_by_id=actor.pk if getattr(actor, "pk", None) else None,
     )
+    token._state.fields_cache.update(day=day, slot=seat, requested_slot=wanted)
     events = [
         _event(
             token,
@@ -474,11 +501,51 @@ def _issue(
         )
         moved.append(move)
         events.append(event)
-    # One INSERT for the whole audit trail of this booking; ids keep its order.
-    TokenEvent.objects.bulk_create(events)
+    placement = _store_issue(person, token, events, victim, now=now)
     log_events_on_commit(events)
     board.seat(seat, +1)
-    return IssueResult(token=token, moved=moved)
+    return IssueResult(token=token, moved=moved, placement=placement)
+
+
+def _store_issue(
+    person: dict[str, str],
+    token: Token,
+    events: list[TokenEvent],
+    victim: Token | None,
+    *,
+    now: dt.datetime,
+) -> Placement | None:
+    """Write a booking: the person, the token, the displaced token and the events.
+
+    PostgreSQL: one statement (``statements.write_issue``), which also counts the
+    new token's place in the queue. Elsewhere (SQLite, in-process): the ORM, and
+    the place is counted when the response needs it."""
+    if connection.vendor == "postgresql":
+        written = statements.write_issue(
+            person=person,
+            token=token,
+            events=events,
+            victim=victim,
+            ahead_params=ahead_params(token),
+            at=now,
+        )
+        token.patient = Patient(
+            id=written.patient_id,
+            name=written.patient_name,
+            **{k: person[k] for k in ("name_key", "phone")},
+        )
+        token._state.adding, token._state.db = False, connection.alias
+        for event, event_id in zip(events, written.event_ids, strict=True):
+            event.pk = event.id = event_id
+        return placement_from_counts(token, written.ahead, now=now)
+    token.patient = patient_register(
+        name=person["name"], phone=person["phone"], external_id=person["external_id"]
+    )
+    token.save(force_insert=True)
+    if victim is not None:
+        victim.save(update_fields=["slot", "status", "displaced_count"])
+    TokenEvent.objects.bulk_create(events)  # ids keep the booking's order
+    return None
 
 
 # --------------------------------------------------------------------------- transitions

@@ -28,6 +28,10 @@ from tokens.services import (
 pytestmark = pytest.mark.django_db
 
 ENGINE_BUDGET = 10  # per engine operation (issue 7)
+# A booking (issue 14): the lock, one read, one write, between SAVEPOINT and RELEASE
+# here (BEGIN and COMMIT in production); the API adds the check of its API key.
+BOOKING_STATEMENTS = 5
+API_BOOKING_STATEMENTS = 6
 PAGE_BUDGET = 15  # the desk page, whatever the size of the day
 SIZES = (10, 200)
 DATE = timezone.localdate() + dt.timedelta(days=1)  # pages and API refuse the past
@@ -69,12 +73,12 @@ def seated_token(day, status=Status.ALLOCATED) -> Token:
 
 
 def test_issuing_a_token_costs_the_same_on_a_full_day():
-    counts = per_size(
-        lambda day: count(
-            lambda: token_issue(day=day, patient=PatientFactory(), source="walk_in", now=moment(8))
-        )
-    )
-    assert counts[0] == counts[1] <= ENGINE_BUDGET
+    def measure(day) -> int:
+        patient = PatientFactory()
+        return count(lambda: token_issue(day=day, patient=patient, source="walk_in", now=moment(8)))
+
+    counts = per_size(measure)
+    assert counts == [BOOKING_STATEMENTS, BOOKING_STATEMENTS]
 
 
 def test_an_emergency_that_displaces_costs_the_same_on_a_full_day():
@@ -89,7 +93,7 @@ def test_an_emergency_that_displaces_costs_the_same_on_a_full_day():
         return n
 
     counts = per_size(measure)
-    assert counts[0] == counts[1] <= ENGINE_BUDGET
+    assert counts == [BOOKING_STATEMENTS, BOOKING_STATEMENTS]
 
 
 def test_a_cancellation_that_promotes_costs_the_same_on_a_full_day():
@@ -160,7 +164,8 @@ def test_booking_through_the_api_costs_the_same_on_a_full_day(client, portal_use
         with CaptureQueriesContext(connection) as queries:
             response = post()
         assert response.status_code == 201, response.content
+        assert response.json()["position"] is not None  # counted by the write itself
         return len(queries.captured_queries)
 
     counts = per_size(measure)
-    assert counts[0] == counts[1]
+    assert counts == [API_BOOKING_STATEMENTS, API_BOOKING_STATEMENTS]

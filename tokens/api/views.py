@@ -43,6 +43,7 @@ from tokens.idempotency import idempotent_call, request_fingerprint
 from tokens.lockout import lockout_response
 from tokens.models import Source, Token
 from tokens.patients import phone_normalise
+from tokens.selectors import Placement
 
 # -------------------------------------------------------------------------- auth
 
@@ -116,13 +117,23 @@ def get_token_for_user(request: Request, token_id: Any) -> Token:
 
 
 def token_response(
-    request: Request, token: Token, *, moved=None, status: int = 200, fresh: bool = False
+    request: Request,
+    token: Token,
+    *,
+    moved=None,
+    status: int = 200,
+    fresh: bool = False,
+    placement: Placement | None = None,
 ) -> Response:
     """The token as JSON; re-read first unless ``fresh`` (just written by the service,
-    with its day, slot and patient loaded)."""
+    with its day, slot and patient loaded). ``placement``: where the engine counted
+    the token when it wrote it, so the response need not count again."""
     if not fresh:
         token = _tokens().get(pk=token.pk)  # the service may have moved it
-    data = TokenSerializer(token, context=token_context(request, moved=moved)).data
+    context = token_context(request, moved=moved)
+    if placement is not None:
+        context["_placement"] = placement
+    data = TokenSerializer(token, context=context).data
     return Response(data, status=status)
 
 
@@ -152,6 +163,18 @@ class TokenIssueInput(serializers.Serializer):
     strict = serializers.BooleanField(default=False)
     source = serializers.ChoiceField(choices=Source.choices)
     patient = PatientInput()
+
+
+# One instance for every booking: its fields are built (deep-copied and bound) once,
+# not per request, and validating keeps no state on it (``run_validation``).
+BOOKING_INPUT = TokenIssueInput()
+
+
+def _booked(request: Request, result: services.IssueResult) -> Response:
+    return token_response(
+        request, result.token, moved=result.moved, status=201, fresh=True,
+        placement=result.placement,
+    )  # fmt: skip
 
 
 def _book(request: Request, data: dict[str, Any]) -> services.IssueResult:
@@ -213,20 +236,16 @@ class TokenListCreateApi(GenericAPIView):
         key = request.headers.get("Idempotency-Key")
         if key is not None and not IDEMPOTENCY_KEY.match(key):
             raise ValidationError({"Idempotency-Key": ["Use 1 to 255 printable ASCII characters."]})
-        serializer = TokenIssueInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = BOOKING_INPUT.run_validation(request.data)
         if key is None:
             result = _book(request, data)
             # Serialized after the commit, so the day's lock is not held meanwhile.
-            return token_response(request, result.token, moved=result.moved, status=201, fresh=True)
+            return _booked(request, result)
 
         def book_and_serialize() -> tuple[int, dict[str, Any]]:
             # The stored body commits with its record, so it is built in the transaction.
             result = _book(request, data)
-            response = token_response(
-                request, result.token, moved=result.moved, status=201, fresh=True
-            )
+            response = _booked(request, result)
             return response.status_code, response.data
 
         fingerprint = request_fingerprint(data)

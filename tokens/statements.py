@@ -1,0 +1,339 @@
+"""The engine's hand-written SQL: the lock, the booking's one read and its one write.
+
+Part of the tokens service layer: every decision stays in ``tokens.services``; these
+functions only fetch and store what it decides on. A booking is the hot path of the
+whole system (the portal's 8 a.m. rush): on PostgreSQL it is, in all, the API's token
+check, ``BEGIN``, the lock, one read, one write and ``COMMIT`` (README, "Performance").
+Composing the same work through the ORM cost more CPU than PostgreSQL spent answering.
+
+The lock and the read are plain SQL that PostgreSQL and SQLite both speak; the write
+is one PostgreSQL statement (data-modifying CTEs), and on SQLite — the zero-install
+single-clinic engine, in-process, where a statement costs no round trip — the
+engine writes through the ORM instead (``services._store_issue``).
+"""
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractUser
+from django.db import connection
+from django.db.models.base import ModelState
+from django.utils.dateparse import parse_datetime
+
+from scheduling.models import Doctor, DoctorDay, Slot
+from tokens.models import ACTIVE, DISPLACEABLE, SEAT_HOLDING, Token
+from tokens.roles import ROLES, remember_roles
+from tokens.selectors import ahead_sql
+
+# --------------------------------------------------------------------------- values
+# psycopg hands back Python values; SQLite's raw cursor text and integers.
+
+
+def _date(value: Any) -> dt.date:
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _time(value: Any) -> dt.time:
+    return dt.time.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _moment(value: Any) -> dt.datetime | None:
+    if isinstance(value, str):  # SQLite keeps aware datetimes as naive UTC text
+        return parse_datetime(value).replace(tzinfo=dt.UTC)
+    return value
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    return uuid.UUID(value) if isinstance(value, str) else value
+
+
+def _build(model: type, values: dict[str, Any], **related: Any) -> Any:
+    """A model instance from a row, without ``Model.__init__``.
+
+    On the booking's path a dozen instances are made per request, and Django's
+    ``__init__`` (a walk over every field, two signals) cost more CPU than the SQL
+    that read them. This is what ``Model.from_db`` gives, minus that walk: fields
+    not in ``values`` are deferred (read from the database if ever used), and
+    ``related`` objects fill the relation cache (``slot.day`` costs no query)."""
+    obj = model.__new__(model)
+    obj.__dict__.update(values)
+    obj._state = ModelState()
+    obj._state.adding, obj._state.db = False, connection.alias
+    obj._state.fields_cache.update(related)
+    return obj
+
+
+def _in(values: tuple[str, ...]) -> str:
+    return "(" + ", ".join(f"'{v}'" for v in values) + ")"  # our constants, never input
+
+
+# --------------------------------------------------------------------------- the lock
+
+_DAY_FIELDS = (
+    "id", "doctor_id", "date", "delay_minutes", "cancelled", "cancel_reason", "closed_at",
+    "token_counter", "version",
+)  # fmt: skip
+# The doctor's fields the engine and its messages use.
+_DOCTOR_FIELDS = ("name", "code", "department_id", "room", "active")
+_WHERE = {
+    "day": "id = %(day)s",
+    "slot": "id = (SELECT s.day_id FROM scheduling_slot s WHERE s.id = %(slot)s)",
+    "doctor_date": "doctor_id = %(doctor)s AND date = %(date)s",
+}
+
+
+@cache
+def _lock_sql(by: str, issuing: bool) -> str:
+    # Unqualified: SQLite's RETURNING knows no table alias. Inside the subqueries
+    # ``doctor_id`` can only be the day's (the doctor table has no such column).
+    returning = list(_DAY_FIELDS) + [
+        f"(SELECT doc.{name} FROM scheduling_doctor doc WHERE doc.id = doctor_id)"
+        for name in _DOCTOR_FIELDS
+    ]
+    counter = ", token_counter = token_counter + 1" if issuing else ""
+    return (
+        f"UPDATE scheduling_doctorday SET version = version + 1{counter} "
+        f"WHERE {_WHERE[by]} RETURNING {', '.join(returning)}"
+    )
+
+
+def lock_day(*, by: str, params: dict[str, Any], issuing: bool = False) -> DoctorDay | None:
+    """Lock one doctor-day row — the engine's one lock (docs/allocation.md,
+    "Concurrency") — and return it with its doctor, or None when there is none.
+
+    ``by`` names the day: ``"day"`` (``params["day"]``, its id), ``"slot"`` (a slot
+    id) or ``"doctor_date"``. The lock is an ``UPDATE … RETURNING`` that bumps the
+    day's ``version`` (the screens' ETag) and, when ``issuing``, its token counter:
+    found, locked and read in one statement; it waits for the day's other writer
+    and returns the row as that one committed it."""
+    with connection.cursor() as cursor:
+        cursor.execute(_lock_sql(by, issuing), params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    day = _build(DoctorDay, dict(zip(_DAY_FIELDS, row, strict=False)))
+    day.date, day.cancelled, day.closed_at = (
+        _date(day.date),
+        bool(day.cancelled),
+        _moment(day.closed_at),
+    )
+    doctor = dict(zip(_DOCTOR_FIELDS, row[len(_DAY_FIELDS) :], strict=True))
+    doctor["active"] = bool(doctor["active"])
+    day._state.fields_cache["doctor"] = _build(Doctor, {"id": day.doctor_id, **doctor})
+    return day
+
+
+# --------------------------------------------------------------------------- the read
+
+
+@dataclass
+class BookingBoard:
+    """What a booking decides on, read under the lock in one statement."""
+
+    slots: list[Slot]  # in time order, annotated like ``selectors.with_occupancy``
+    duplicate_id: uuid.UUID | None  # the person's active token of this day
+    victims: dict[int, Token]  # per slot id: whom a request of this rank would displace
+
+
+@cache
+def _board_sql() -> str:
+    seat = _in(SEAT_HOLDING)
+    return f"""
+SELECT s.id, s.start, s."end", s.capacity, s.closed,
+  (SELECT COUNT(*) FROM tokens_token o WHERE o.slot_id = s.id AND o.status IN {seat}),
+  (SELECT COUNT(*) FROM tokens_token o
+     WHERE o.slot_id = s.id AND o.status IN {seat} AND o.overbooked),
+  v.id, v.number, v.status, v.displaced_count, v.source, v.rank,
+  (SELECT d.id FROM tokens_token d JOIN tokens_patient p ON p.id = d.patient_id
+     WHERE d.day_id = %(day)s AND d.status IN {_in(ACTIVE)}
+       AND p.phone = %(phone)s AND p.name_key = %(name_key)s)
+FROM scheduling_slot s
+LEFT JOIN (
+  SELECT c.id, c.slot_id, c.number, c.status, c.displaced_count, c.source, c.rank,
+    ROW_NUMBER() OVER (
+      PARTITION BY c.slot_id ORDER BY c.rank DESC, c.requested_at DESC, c.seq DESC
+    ) AS n
+  FROM tokens_token c
+  WHERE c.day_id = %(day)s AND c.status IN {_in(DISPLACEABLE)}
+    AND c.rank > %(rank)s AND c.displaced_count < %(max_displacements)s
+) v ON v.slot_id = s.id AND v.n = 1
+WHERE s.day_id = %(day)s
+ORDER BY s.start
+"""
+
+
+def read_booking_board(
+    day: DoctorDay, *, rank: int, phone: str, name_key: str, max_displacements: int
+) -> BookingBoard:
+    """Under the lock: the day's slots with their occupancy, the person's active
+    token (the duplicate rule), and per slot the token a request of ``rank`` would
+    displace — the lowest priority, latest arrival, displaceable (rule 3)."""
+    params = {
+        "day": day.pk,
+        "rank": rank,
+        "phone": phone,
+        "name_key": name_key,
+        "max_displacements": max_displacements,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_board_sql(), params)
+        rows = cursor.fetchall()
+    slots, victims, duplicate = [], {}, None
+    for row in rows:
+        slot = _build(
+            Slot,
+            {"id": row[0], "day_id": day.pk, "start": _time(row[1]), "end": _time(row[2]),
+             "capacity": row[3], "closed": bool(row[4]), "occupied": row[5],
+             "overbooked_count": row[6]},
+            day=day,
+        )  # fmt: skip
+        slots.append(slot)
+        if row[7] is not None:
+            victims[slot.pk] = _build(
+                Token,
+                {"id": _uuid(row[7]), "day_id": day.pk, "slot_id": slot.pk, "number": row[8],
+                 "status": row[9], "displaced_count": row[10], "source": row[11],
+                 "rank": row[12]},
+                day=day,
+                slot=slot,
+            )  # fmt: skip
+        duplicate = _uuid(row[13])
+    return BookingBoard(slots=slots, duplicate_id=duplicate, victims=victims)
+
+
+# --------------------------------------------------------------------------- the write
+
+
+@dataclass(frozen=True)
+class Written:
+    patient_id: int
+    patient_name: str  # the registered spelling: nobody is renamed
+    event_ids: list[int]
+    ahead: tuple  # the counts of ``selectors.ahead_sql`` for the new token
+
+
+_TOKEN_COLUMNS = (
+    "id", "day_id", "seq", "number", "slot_id", "requested_slot_id", "patient_id", "source",
+    "rank", "status", "overbooked", "displaced_count", "requested_at", "checked_in_at",
+    "cancel_reason", "created_by_id",
+)  # fmt: skip
+_EVENT_COLUMNS = (
+    "token_id", "day_id", "kind", "from_status", "to_status", "from_slot_id", "to_slot_id",
+    "caused_by_id", "actor_id", "reason", "at",
+)  # fmt: skip
+
+
+@cache
+def _write_sql(events: int, displacing: bool) -> str:
+    token_values = ", ".join(
+        "p.id" if column == "patient_id" else f"%(t_{column})s" for column in _TOKEN_COLUMNS
+    )
+    event_rows = ", ".join(
+        "(" + ", ".join(f"%(e{i}_{column})s" for column in _EVENT_COLUMNS) + ")"
+        for i in range(events)
+    )
+    displaced = (
+        """, v AS (
+  UPDATE tokens_token SET slot_id = %(v_slot)s, status = %(v_status)s,
+    displaced_count = displaced_count + 1
+  WHERE id = %(v_id)s RETURNING id
+)"""
+        if displacing
+        else ""
+    )
+    return f"""
+WITH p AS (
+  INSERT INTO tokens_patient AS x (name, name_key, phone, external_id, created_at)
+  VALUES (%(p_name)s, %(p_name_key)s, %(p_phone)s, %(p_external_id)s, %(at)s)
+  ON CONFLICT (phone, name_key) DO UPDATE SET external_id =
+    CASE WHEN x.external_id = '' THEN EXCLUDED.external_id ELSE x.external_id END
+  RETURNING x.id, x.name
+), t AS (
+  INSERT INTO tokens_token ({", ".join(_TOKEN_COLUMNS)})
+  SELECT {token_values} FROM p
+  RETURNING id
+){displaced}, e AS (
+  INSERT INTO tokens_tokenevent ({", ".join(_EVENT_COLUMNS)}) VALUES {event_rows}
+  RETURNING id
+)
+SELECT p.id, p.name, ARRAY(SELECT e.id FROM e ORDER BY e.id), ahead.*
+FROM p, ({ahead_sql()}) AS ahead
+"""
+
+
+def write_issue(
+    *,
+    person: dict[str, str],
+    token: Token,
+    events: list,
+    victim: Token | None,
+    ahead_params: dict[str, Any],
+    at: dt.datetime,
+) -> Written:
+    """PostgreSQL: register the person, insert the token, move the displaced one,
+    and write every event of the booking — one statement, one round trip.
+
+    Its final SELECT counts the tokens ahead of the new one (``selectors.ahead_sql``)
+    in the statement's snapshot, which holds every other token of the day as the
+    engine saw it under the lock: the new token is not yet in it, and the displaced
+    one still sits behind the new token in the calling order, as it did."""
+    params: dict[str, Any] = {f"p_{k}": v for k, v in person.items()}
+    params["at"] = at
+    params.update(
+        {
+            f"t_{column}": getattr(token, column)
+            for column in _TOKEN_COLUMNS
+            if column != "patient_id"
+        }
+    )
+    for i, event in enumerate(events):
+        params.update({f"e{i}_{column}": getattr(event, column) for column in _EVENT_COLUMNS})
+    if victim is not None:
+        params.update(v_id=victim.pk, v_slot=victim.slot_id, v_status=victim.status)
+    params.update(ahead_params)
+    with connection.cursor() as cursor:
+        cursor.execute(_write_sql(len(events), victim is not None), params)
+        patient_id, name, event_ids, *ahead = cursor.fetchone()
+    return Written(patient_id, name, list(event_ids), tuple(ahead))
+
+
+# --------------------------------------------------------------------------- API keys
+
+_USER_FIELDS = (
+    "id", "password", "last_login", "is_superuser", "username", "first_name", "last_name",
+    "email", "is_staff", "is_active", "date_joined",
+)  # fmt: skip
+
+
+@cache
+def _api_key_sql() -> str:
+    has_role = [
+        "EXISTS (SELECT 1 FROM auth_user_groups ug JOIN auth_group g ON g.id = ug.group_id "
+        f"WHERE ug.user_id = u.id AND g.name = '{role}')"  # our role names, never input
+        for role in ROLES
+    ]
+    return (
+        f"SELECT {', '.join(f'u.{name}' for name in _USER_FIELDS)}, {', '.join(has_role)} "
+        "FROM authtoken_token k JOIN auth_user u ON u.id = k.user_id WHERE k.key = %s"
+    )
+
+
+def api_key_user(key: str) -> AbstractUser | None:
+    """The user of an API key with its roles (``roles.user_roles``) in one query;
+    None for an unknown key. Every API request of the portal starts here."""
+    with connection.cursor() as cursor:
+        cursor.execute(_api_key_sql(), [key])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    user = _build(get_user_model(), dict(zip(_USER_FIELDS, row, strict=False)))
+    for name in ("is_superuser", "is_staff", "is_active"):  # SQLite: 0 or 1
+        setattr(user, name, bool(getattr(user, name)))
+    user.last_login, user.date_joined = _moment(user.last_login), _moment(user.date_joined)
+    held = {role for role, has in zip(ROLES, row[len(_USER_FIELDS) :], strict=True) if has}
+    remember_roles(user, held)
+    return user
