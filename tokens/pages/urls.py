@@ -11,13 +11,20 @@ from tokens.pages import (
     views_patients,
     views_slip,
 )
+from tokens.pages.screens import (
+    conditional_screen,
+    desk_version,
+    display_version,
+    doctor_version,
+)
 
 urlpatterns = [
     path("", views_auth.home, name="home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Reception desk.
-    path("desk/", views_desk.desk, name="desk"),
+    # The polled pages answer an unchanged region with 304 (tokens.pages.screens).
+    path("desk/", conditional_screen(desk_version)(views_desk.desk), name="desk"),
     path("desk/days/<int:day_id>/issue/", views_desk.desk_issue, name="desk_issue"),
     path(
         "desk/tokens/<uuid:token_id>/check-in/",
@@ -44,7 +51,7 @@ urlpatterns = [
     ),
     path("desk/phone-people/", views_patients.desk_phone_people, name="desk_phone_people"),
     # Doctor's queue.
-    path("doctor/", views_doctor.doctor_queue, name="doctor"),
+    path("doctor/", conditional_screen(doctor_version)(views_doctor.doctor_queue), name="doctor"),
     path("doctor/call-next/", views_doctor.doctor_call_next, name="doctor_call_next"),
     path("doctor/delay/", views_doctor.doctor_delay, name="doctor_delay"),
     path(
@@ -56,6 +63,6 @@ urlpatterns = [
         "doctor/tokens/<uuid:token_id>/no-show/", views_doctor.doctor_no_show, name="doctor_no_show"
     ),
     # Waiting hall and slip.
-    path("display/", views_display.display, name="display"),
+    path("display/", conditional_screen(display_version)(views_display.display), name="display"),
     path("tokens/<uuid:token_id>/slip/", views_slip.token_slip, name="token_slip"),
 ]

@@ -1,0 +1,42 @@
+"""In a real browser the polls revalidate: an unchanged region costs the server a 304
+(Chromium keeps the region's last answer and sends its ETag back), and a change made
+at another desk still appears on the next poll."""
+
+import pytest
+from django.http import HttpResponseNotModified
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from tests.browser.conftest import REFRESH_TIMEOUT_MS
+from tests.factories import issue, make_day
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def not_modified(monkeypatch) -> list[int]:
+    """Every 304 the server answers (the live server runs in this process)."""
+    answered: list[int] = []
+
+    class Counted(HttpResponseNotModified):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            answered.append(304)
+
+    monkeypatch.setattr("tokens.pages.screens.HttpResponseNotModified", Counted)
+    return answered
+
+
+def test_the_desk_polls_with_304s_and_still_sees_another_desks_token(
+    open_page, reception, not_modified
+):
+    day = make_day(3, 3, date=timezone.localdate())
+    first = issue(day, "online")
+    page = open_page(f"/desk/?doctor={day.doctor_id}&date={day.date:%Y-%m-%d}", user=reception)
+    expect(page.locator("#token-list")).to_contain_text(first.number)
+    page.wait_for_timeout(11_000)  # two polls of every region
+    assert len(not_modified) >= 2
+    second = issue(day, "online")  # booked elsewhere: the portal, another desk
+    expect(page.locator("#token-list")).to_contain_text(
+        second.number, timeout=REFRESH_TIMEOUT_MS
+    )

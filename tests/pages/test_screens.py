@@ -1,0 +1,97 @@
+"""Polled regions answer 304 while nothing changed, and the next change reaches the
+other desk on its very next poll (tokens.pages.screens)."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from tests.factories import PatientFactory, make_day
+from tests.pages.conftest import htmx_target
+from tokens.services import day_set_delay, token_issue
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _one_minute(monkeypatch):
+    # The ETag also changes with the minute (estimates move with the clock): hold it,
+    # so that a poll on either side of a minute's turn cannot fail these tests.
+    monkeypatch.setattr("tokens.pages.screens._minute", lambda: 29_000_000)
+
+
+def test_a_new_minute_renders_again(desk, today_day, monkeypatch):
+    first = poll(desk, desk_url(today_day), "slot-board")
+    monkeypatch.setattr("tokens.pages.screens._minute", lambda: 29_000_001)
+    assert poll(desk, desk_url(today_day), "slot-board", first["ETag"]).status_code == 200
+
+
+@pytest.fixture
+def today_day(doctor):
+    return make_day(3, 3, date=timezone.localdate(), doctor=doctor)
+
+
+def early() -> dt.datetime:
+    """Before today's first slot, whatever the time the suite runs at."""
+    return timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time(8)))
+
+
+def poll(client, url: str, target: str, etag: str | None = None):
+    headers = htmx_target(target)
+    if etag:
+        headers["HTTP_IF_NONE_MATCH"] = etag
+    return client.get(url, **headers)
+
+
+def desk_url(day) -> str:
+    return f"/desk/?doctor={day.doctor_id}&date={day.date:%Y-%m-%d}"
+
+
+def test_it_answers_an_unchanged_desk_region_with_304(desk, today_day):
+    first = poll(desk, desk_url(today_day), "slot-board")
+    again = poll(desk, desk_url(today_day), "slot-board", first["ETag"])
+    assert first.status_code == 200 and again.status_code == 304
+    assert again["ETag"] == first["ETag"] and again.content == b""
+
+
+def test_a_booking_at_another_desk_reaches_this_desk_on_its_next_poll(desk, today_day):
+    first = poll(desk, desk_url(today_day), "token-list")
+    token = token_issue(
+        day=today_day, patient=PatientFactory(), source="walk_in", now=early()
+    ).token
+    after = poll(desk, desk_url(today_day), "token-list", first["ETag"])
+    assert after.status_code == 200 and token.number in after.content.decode()
+
+
+def test_each_region_has_its_own_etag(desk, today_day):
+    board = poll(desk, desk_url(today_day), "slot-board")
+    tokens = poll(desk, desk_url(today_day), "token-list")
+    assert board["ETag"] != tokens["ETag"]
+    assert "HX-Target" in board["Vary"] and "no-cache" in board["Cache-Control"]
+
+
+def test_a_delay_reaches_the_doctors_page_on_its_next_poll(client, doctor_user, today_day):
+    client.force_login(doctor_user)
+    first = poll(client, "/doctor/", "doctor-queue")
+    assert poll(client, "/doctor/", "doctor-queue", first["ETag"]).status_code == 304
+    day_set_delay(day=today_day, minutes=25, now=early())
+    assert poll(client, "/doctor/", "doctor-queue", first["ETag"]).status_code == 200
+
+
+def test_the_hall_display_answers_304_until_a_token_is_called(client, today_day):
+    url = f"/display/?department={today_day.doctor.department_id}"
+    first = poll(client, url, "hall-board")
+    assert poll(client, url, "hall-board", first["ETag"]).status_code == 304
+    token_issue(day=today_day, patient=PatientFactory(), source="walk_in", now=early())
+    assert poll(client, url, "hall-board", first["ETag"]).status_code == 200
+
+
+def test_a_full_page_load_always_renders(desk, today_day):
+    first = desk.get(desk_url(today_day))
+    assert "ETag" not in first
+    assert desk.get(desk_url(today_day), HTTP_IF_NONE_MATCH='"x"').status_code == 200
+
+
+def test_a_signed_out_poll_still_goes_to_sign_in(client, today_day):
+    response = poll(client, desk_url(today_day), "slot-board", '"anything"')
+    assert response.status_code == 302 and "/login/" in response["Location"]
