@@ -71,7 +71,7 @@ SERVER = "postgres://postgres@127.0.0.1:5432/"
 DB = "opd_bench"
 PORT = 8099
 PY = sys.executable
-FIGURES = ("queries", "throughput", "contention", "simulate", "desk")
+FIGURES = ("queries", "cpu", "throughput", "contention", "screens", "simulate", "desk")
 SPREAD_DOCTORS = 50
 # No 2-core machine books this fast: the prebuilt bodies outlast any run.
 MAX_RATE = 2000
@@ -806,6 +806,258 @@ def time_gets(client, url: str, gets: int) -> float:
     return 1000 * (time.perf_counter() - started) / gets
 
 
+# --------------------------------------------------------------------------- 6. CPU per booking
+
+
+def figure_cpu(cfg) -> dict:
+    """CPU of this process per ``POST /api/v1/tokens/`` and per ``GET /healthz``, both
+    through Django's test client and the whole middleware stack, in alternating
+    batches so that the machine's drift touches both alike; and the statements of one
+    booking, counted outside any transaction (``BEGIN`` and ``COMMIT`` included)."""
+    from django.db import connection, reset_queries
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from scheduling.models import DoctorDay
+
+    date = next_date()
+    doctors = [make_doctor_day(f"CP{letters(i)}", date, 10, 40)[0] for i in range(20)]
+    api = Client(HTTP_AUTHORIZATION=f"Token {portal_key()}")
+    health = Client()
+    count = itertools.count()
+
+    def book() -> None:
+        i = next(count)
+        body = {"doctor": doctors[i % len(doctors)].pk, "date": str(date), "source": "online",
+                "patient": {"name": "Cpu Patient", "phone": f"+8190{i:08d}"}}  # fmt: skip
+        response = api.post("/api/v1/tokens/", json.dumps(body), content_type="application/json")
+        if response.status_code != 201:
+            raise SystemExit(f"cpu: booking answered {response.status_code}")
+
+    def ping() -> None:
+        if health.get("/healthz").status_code != 200:
+            raise SystemExit("cpu: /healthz is not 200")
+
+    for _ in range(20):  # imports, URL resolver, the first connection: not measured
+        book(), ping()
+    reset_queries()
+    with CaptureQueriesContext(connection) as booking_sql:
+        book()
+    # Read now: the captured list is a view of the connection's log, which every
+    # later request clears.
+    statements = [q["sql"][:200] for q in booking_sql.captured_queries]
+    spent = {"booking": 0.0, "healthz": 0.0}
+    batch, batches = (10, 2) if cfg.cpu_requests < 100 else (50, cfg.cpu_requests // 50)
+    for _ in range(batches):
+        for name, fn in (("healthz", ping), ("booking", book)):
+            started = time.process_time()
+            for _ in range(batch):
+                fn()
+            spent[name] += time.process_time() - started
+    requests = batch * batches
+    booking_ms, health_ms = (1000 * spent[k] / requests for k in ("booking", "healthz"))
+    day_ids = list(
+        DoctorDay.objects.filter(doctor__in=doctors, date=date).values_list("pk", flat=True)
+    )
+    return {
+        "requests_each": requests,
+        "booking_cpu_ms": booking_ms,
+        "healthz_cpu_ms": health_ms,
+        "ratio": booking_ms / health_ms,
+        "statements": statements,
+        "invariants": check_days(day_ids),
+    }
+
+
+def render_cpu(result: dict) -> str:
+    statements = result["statements"]
+    return (
+        "## 6. CPU per booking, in one process (`time.process_time()`)\n\n"
+        + table(
+            ["", "CPU per request", "requests"],
+            [
+                [
+                    "`POST /api/v1/tokens/`",
+                    f"{result['booking_cpu_ms']:.2f} ms",
+                    result["requests_each"],
+                ],
+                ["`GET /healthz`", f"{result['healthz_cpu_ms']:.2f} ms", result["requests_each"]],
+                ["booking ÷ healthz", f"**{result['ratio']:.1f}×**", ""],
+            ],
+        )
+        + f"\n\nStatements of one booking ({len(statements)}): "
+        + ", ".join(f"`{q.split()[0]}`" for q in statements)
+    )
+
+
+# --------------------------------------------------------------------------- 7. screens
+# How many polling screens one server sustains: N/2 desks (each polling its four live
+# regions) and N/2 hall displays, every 5 s with the ETag of their last answer, as the
+# browser does (static/js/screens.js), while the portal books about one token a second
+# spread over the department's doctors, the watched one among them.
+
+DESK_REGIONS = ("slot-board", "token-list", "waitlist", "calling-order")
+POLL_SECONDS = 5.0
+
+
+def run_screens(spec: dict) -> dict:
+    """Child process: the screens' polls and the background bookings, paced in time."""
+    import heapq
+    import queue
+    import random
+
+    rng = random.Random(spec["screens"])
+    due: list = []
+    for screen in range(spec["screens"]):
+        offset = rng.uniform(0, POLL_SECONDS)
+        if screen % 2:
+            due.append((offset, screen, spec["display"], "hall-board", {}))
+        else:
+            for region in DESK_REGIONS:
+                headers = {"Cookie": spec["cookie"]}
+                due.append((offset + rng.uniform(0, 0.2), screen, spec["desk"], region, headers))
+    heapq.heapify(due)
+    work: queue.Queue = queue.Queue()
+    etags: dict = {}
+    done: list = []
+    start = time.perf_counter()
+    deadline = start + spec["seconds"]
+
+    def worker() -> None:
+        while (item := work.get()) is not None:
+            _at, screen, path, target, extra = item
+            headers = {"HX-Request": "true", "HX-Target": target, **extra}
+            if (screen, target) in etags:
+                headers["If-None-Match"] = etags[screen, target]
+            status, seconds, etag = _poll(spec["port"], path, headers)
+            if etag:
+                etags[screen, target] = etag
+            done.append((status, seconds))
+
+    def booker() -> None:
+        n = 0
+        while time.perf_counter() < deadline:
+            doctor = spec["doctors"][n % len(spec["doctors"])]
+            phone = f"+8290{spec['screens']:04d}{n:05d}"
+            body = json.dumps({"doctor": doctor, "date": spec["date"], "source": "online",
+                               "patient": {"name": "Screen Patient", "phone": phone}})  # fmt: skip
+            _request({"port": spec["port"], "method": "POST", "path": "/api/v1/tokens/",
+                      "headers": spec["booking_headers"]}, body.encode())  # fmt: skip
+            n += 1
+            time.sleep(max(0.0, start + n * spec["booking_interval"] - time.perf_counter()))
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(spec["threads"])]
+    threads.append(threading.Thread(target=booker, daemon=True))
+    for thread in threads:
+        thread.start()
+    while due:
+        at, *rest = heapq.heappop(due)
+        if start + at >= deadline:
+            break
+        time.sleep(max(0.0, start + at - time.perf_counter()))
+        work.put((at, *rest))
+        heapq.heappush(due, (at + POLL_SECONDS, *rest))
+    for _ in range(spec["threads"]):
+        work.put(None)
+    for thread in threads:
+        thread.join(timeout=REQUEST_TIMEOUT + 10)
+    elapsed = time.perf_counter() - start
+    latencies = sorted(seconds for _, seconds in done)
+    statuses = Counter(status for status, _ in done)
+    return {
+        "screens": spec["screens"],
+        "polls": len(done),
+        "polls_per_s": len(done) / elapsed,
+        "not_modified": statuses.get("304", 0),
+        "statuses": dict(statuses),
+        "p50_ms": _ms(percentile(latencies, 50)),
+        "p99_ms": _ms(percentile(latencies, 99)),
+        "errors": sum(n for s, n in statuses.items() if s not in ("200", "304")),
+    }
+
+
+def _poll(port: int, path: str, headers: dict) -> tuple[str, float, str | None]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT)
+    started = time.perf_counter()
+    try:
+        conn.request("GET", path, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        return str(response.status), time.perf_counter() - started, response.getheader("ETag")
+    except (OSError, http.client.HTTPException) as exc:
+        return type(exc).__name__, time.perf_counter() - started, None
+    finally:
+        conn.close()
+
+
+def figure_screens(cfg) -> dict:
+    from django.conf import settings
+    from django.test import Client
+    from django.utils import timezone
+
+    from scheduling.models import DoctorDay
+
+    staff = reception_user()
+    login = Client()
+    login.force_login(staff)
+    cookie = f"{settings.SESSION_COOKIE_NAME}={login.cookies[settings.SESSION_COOKIE_NAME].value}"
+    date = next_date()
+    watched = desk_day("SCW", cfg.screens_day_size, date, staff)
+    department = watched.doctor.department
+    others = [make_doctor_day(f"SC{letters(i)}", date, 20, 100, department.name)[0]
+              for i in range(19)]  # fmt: skip
+    # The hall display shows today: the watched doctor's day of today, as large.
+    today = add_day(watched.doctor, timezone.localdate(), 10, 40)
+    # Long enough for every screen to poll twice: its second poll can be a 304.
+    seconds = max(cfg.seconds, 2 * POLL_SECONDS + 1)
+    spec = {
+        "port": cfg.port, "seconds": seconds, "threads": 32, "cookie": cookie,
+        "desk": f"/desk/?doctor={watched.doctor_id}&date={date}",
+        "display": f"/display/?department={department.pk}",
+        "doctors": [watched.doctor_id, *(d.pk for d in others)], "date": str(date),
+        "booking_interval": 1.0,
+        "booking_headers": {"Authorization": f"Token {portal_key()}",
+                            "Content-Type": "application/json"},
+    }  # fmt: skip
+    rows = []
+    context = multiprocessing.get_context("spawn")
+    with (
+        ProcessPoolExecutor(max_workers=1, mp_context=context) as pool,
+        gunicorn(cfg.screens_workers, cfg.port, SERVER + cfg.database) as server,
+    ):
+        for screens in cfg.screens:
+            note(f"screens: {screens} polling every {POLL_SECONDS:.0f} s")
+            run = pool.submit(run_screens, {**spec, "screens": screens})
+            rows.append(run.result(timeout=seconds + 300))
+            server.check()
+    sustained = [r["screens"] for r in rows if r["p99_ms"] is not None
+                 and r["p99_ms"] < 200 and r["errors"] == 0]  # fmt: skip
+    day_ids = [watched.pk, today.pk, *DoctorDay.objects.filter(
+        doctor__in=others, date=date).values_list("pk", flat=True)]  # fmt: skip
+    return {
+        "workers": cfg.screens_workers,
+        "day_tokens": cfg.screens_day_size,
+        "rows": rows,
+        "sustained": max(sustained, default=0),
+        "invariants": check_days(day_ids),
+    }
+
+
+def render_screens(result: dict) -> str:
+    rows = [
+        [r["screens"], f"{r['polls_per_s']:.0f}", percent(r["not_modified"] / max(r["polls"], 1)),
+         rounded(r["p50_ms"]), rounded(r["p99_ms"]), r["errors"]]
+        for r in result["rows"]
+    ]  # fmt: skip
+    return (
+        f"## 7. Screens one server sustains ({result['workers']} gunicorn workers; desks on a "
+        f"{result['day_tokens']}-token day, every region every {POLL_SECONDS:.0f} s; "
+        "about one booking a second in the background)\n\n"
+        + table(["screens", "polls/s", "answered 304", "p50 ms", "p99 ms", "errors"], rows)
+        + f"\n\n**Sustained with p99 < 200 ms and no error: {result['sustained']} screens.**"
+    )
+
+
 # --------------------------------------------------------------------------- output
 
 
@@ -939,6 +1191,8 @@ RENDER = {
     "contention": render_contention,
     "simulate": render_simulate,
     "desk": render_desk,
+    "cpu": render_cpu,
+    "screens": render_screens,
 }
 
 
@@ -990,6 +1244,10 @@ class Config:
     sim_sizes: list[int]
     desk_sizes: list[int]
     desk_gets: int
+    cpu_requests: int
+    screens: list[int]
+    screens_day_size: int
+    screens_workers: int
     warmup: float
     only: list[str]
     database: str
@@ -1007,6 +1265,7 @@ def parse_args(argv=None) -> tuple[Config, argparse.Namespace]:
     parser.add_argument("--only", type=names, default=list(FIGURES), help=",".join(FIGURES))
     parser.add_argument("--workers", type=numbers, help="gunicorn workers, e.g. 2,4")
     parser.add_argument("--clients", type=numbers, help="concurrent clients, e.g. 8,32")
+    parser.add_argument("--screens", type=numbers, help="polling screens, e.g. 100,500")
     parser.add_argument("--database", type=database_name, default=DB, help=f"default {DB}")
     parser.add_argument(
         "--port", type=positive(int), default=PORT, help=f"gunicorn's port ({PORT})"
@@ -1023,6 +1282,10 @@ def parse_args(argv=None) -> tuple[Config, argparse.Namespace]:
         sim_sizes=[1] if tiny else [3, 30, 100] if args.quick else [3, 30, 300],
         desk_sizes=[20] if tiny else [20, 200],
         desk_gets=5 if tiny else 20,
+        cpu_requests=20 if tiny else 600,
+        screens=args.screens or ([4] if tiny else [100, 250, 500, 1000]),
+        screens_day_size=20 if tiny else 200,
+        screens_workers=1 if tiny else 2,
         warmup=0.3 if tiny else 2.0,
         only=args.only,
         database=args.database,
@@ -1071,9 +1334,13 @@ def database_name(value: str) -> str:
 def run_figures(cfg, results: dict) -> None:
     if "queries" in cfg.only:
         publish(results, "queries", figure_queries(cfg))
+    if "cpu" in cfg.only:
+        publish(results, "cpu", figure_cpu(cfg))
     if {"throughput", "contention"} & set(cfg.only):
         for name, result in figure_load(cfg).items():
             publish(results, name, result)
+    if "screens" in cfg.only:
+        publish(results, "screens", figure_screens(cfg))
     if "simulate" in cfg.only:
         publish(results, "simulate", figure_simulate(cfg))
     if "desk" in cfg.only:
