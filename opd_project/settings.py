@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework.authtoken",
+    "opd_project.apps.OpdProjectConfig",  # names authtoken's tokens "API keys" in the admin
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -97,6 +98,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # DEBUG only: Django's own debug pages may style and script inline (docs/security.md).
+    "opd_project.debug_pages.debug_pages_csp_middleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last, as django-axes asks: turns a lockout flagged during sign-in into the 429 page.
     "axes.middleware.AxesMiddleware",

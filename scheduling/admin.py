@@ -41,11 +41,14 @@ class RosterSessionInline(admin.TabularInline):
     ]  # fmt: skip
 
 
+def _date_picker() -> forms.DateInput:
+    # <input type="date"> takes only ISO dates: a localised 02/12/2026 leaves it blank.
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 class GenerateSlotsForm(forms.Form):
-    date_from = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(
-        label="To (inclusive)", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = forms.DateField(label="From", widget=_date_picker())
+    date_to = forms.DateField(label="To (inclusive)", widget=_date_picker())
 
     def clean(self):
         data = super().clean()

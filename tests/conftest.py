@@ -41,6 +41,15 @@ def at(hour: int, minute: int = 0, date: dt.date = DAY) -> dt.datetime:
 
 
 @pytest.fixture
+def on_the_day(monkeypatch) -> dt.datetime:
+    """The clock stopped at 08:00 on DAY: for tests whose patients are present, since a
+    patient is checked in only on the day of their token (docs/allocation.md, rule 7)."""
+    moment = at(8)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: moment)
+    return moment
+
+
+@pytest.fixture
 def morning() -> dt.datetime:
     """Before the first slot of the test day."""
     return at(8, 0)

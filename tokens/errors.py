@@ -92,3 +92,8 @@ class SourceNotAllowed(TokenError):
 class CapacityBelowSeats(TokenError):
     code = "capacity_below_seats"
     default_detail = "The capacity cannot go below the seats already taken."
+
+
+class NotTokenDay(TokenError):
+    code = "not_token_day"
+    default_detail = "A patient is checked in only on the day of their token."

@@ -461,7 +461,9 @@ def _issue(
     else:
         seat = board.later_with_free_seat(wanted)
 
-    present = source in ISSUED_PRESENT
+    # At the desk, so present — on the token's own day only: a walk-in or emergency
+    # booked for a later day is allocated, and keeps its priority.
+    present = source in ISSUED_PRESENT and day.date == timezone.localdate(now)
     token = Token(
         day_id=day.pk,
         seq=day.token_counter,  # bumped by the lock
@@ -619,6 +621,10 @@ def _transition(
             raise errors.InvalidTransition(
                 f"Cannot {verb} token {token.number}: it is {token.get_status_display().lower()}.",
                 status=token.status,
+            )
+        if action == "check_in" and day.date > timezone.localdate(now):
+            raise errors.NotTokenDay(
+                f"{token.number} is for {day.date:%d %b}: check the patient in on that day."
             )
         if action == "call":
             current = Token.objects.for_day(day).filter(status=Status.IN_CONSULTATION).first()
@@ -1013,8 +1019,8 @@ def day_close(*, day: DoctorDay, actor=None, now: dt.datetime) -> DayCloseResult
 # --------------------------------------------------------------------------- for user interfaces
 
 
-def token_available_actions(token: Token) -> frozenset[str]:
-    """Actions the engine would accept for ``token`` as it is now: ``check_in``,
+def token_available_actions(token: Token, now: dt.datetime | None = None) -> frozenset[str]:
+    """Actions the engine would accept for ``token`` as it is ``now``: ``check_in``,
     ``call``, ``complete``, ``cancel``, ``no_show``, ``reallocate``.
 
     Pages use it to offer only buttons that can succeed; the engine still decides
@@ -1023,6 +1029,8 @@ def token_available_actions(token: Token) -> frozenset[str]:
     if day.closed_at is not None:
         return frozenset()
     actions = {name for name, (allowed, *_rest) in _TRANSITIONS.items() if token.status in allowed}
+    if day.date > timezone.localdate(now or timezone.now()):
+        actions.discard("check_in")
     if token.status in REALLOCATABLE and not day.cancelled:
         actions.add("reallocate")
     return frozenset(actions)

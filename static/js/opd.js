@@ -1,5 +1,5 @@
 // OPD Token: the little the pages need beyond htmx. htmx does the work; this file
-// tells staff when it cannot, adds the "/" shortcut for the token search, and does
+// tells staff when it cannot, adds the one-key shortcuts ("/" search, "n"…), and does
 // what inline handlers would do elsewhere: the Content-Security-Policy allows no
 // inline script, no onclick/onchange and no htmx trigger filter (htmx would eval it).
 (function () {
@@ -8,12 +8,19 @@
   var POLL_MS = 5000;
 
   // Regions marked data-poll refresh every 5 s (hx-trigger "refreshDue"), except
-  // while someone works in them: focus inside the region (or inside the element
-  // data-poll names), or a "More" menu open. A refresh would snatch it away.
+  // while someone works in them: focus inside the region, or a "More" menu open. A
+  // refresh would snatch it away. A region whose data-poll names another element
+  // (the doctor's queue names the delay form) waits only while a field of that
+  // element has the focus: a "Set" button still focused after its click is not
+  // typing, and must not stop the queue from refreshing.
   function busy(region) {
-    var watched = region.dataset.poll ? document.querySelector(region.dataset.poll) : region;
     var active = document.activeElement;
-    if (watched && active && active !== document.body && watched.contains(active)) return true;
+    if (region.dataset.poll) {
+      var watched = document.querySelector(region.dataset.poll);
+      if (watched && typingIn(active) && watched.contains(active)) return true;
+    } else if (active && active !== document.body && region.contains(active)) {
+      return true;
+    }
     return region.querySelector("details[open]") !== null;
   }
 
@@ -59,8 +66,12 @@
   });
 
   document.addEventListener("htmx:responseError", function (event) {
-    var status = event.detail.xhr.status;
-    if (status === 403) notice("You are not allowed to do that.");
+    var xhr = event.detail.xhr;
+    var status = xhr.status;
+    // Django's CSRF failure page: the page's token went stale (a sign-in elsewhere).
+    if (status === 403 && /CSRF verification failed/.test(xhr.responseText || "")) {
+      notice("This page is out of date (signed in again elsewhere?). Reload it, then try again.");
+    } else if (status === 403) notice("You are not allowed to do that.");
     else if (status === 404) notice("That token or page no longer exists. The lists refresh in a moment.");
     else notice("Something went wrong (" + status + "). Nothing was changed; please try again.");
   });
@@ -72,22 +83,56 @@
   // A session that expired mid-shift: htmx would follow the redirect and paint the
   // sign-in form inside a table. Go to the sign-in page instead.
   document.addEventListener("htmx:beforeSwap", function (event) {
-    var url = event.detail.xhr.responseURL || "";
+    var xhr = event.detail.xhr;
+    var url = xhr.responseURL || "";
     if (url.indexOf("/login/") !== -1) {
       event.detail.shouldSwap = false;
       window.location.assign(url);
+      return;
+    }
+    // Our inline errors are fragments. A whole document answering an error (one of
+    // Django's own pages, e.g. a DEBUG technical 400) is never swapped into the
+    // page: it would bring its own inline styles and scripts. Say so instead.
+    if (xhr.status >= 400 && /<html[\s>]/i.test(xhr.responseText || "")) {
+      event.detail.shouldSwap = false;
+      notice("Something went wrong (" + xhr.status + "). Nothing was changed; please try again.");
     }
   });
 
+  // Keyboard shortcuts that are the same in every browser (access keys are not:
+  // Alt+Shift in Firefox, Alt in Chrome, Ctrl+Option on a Mac). A single key, only
+  // while no field has the focus, so typing a name never triggers one:
+  //   "/"  the token search;
+  //   an element marked data-shortcut="n": a field gets the focus, a button or link
+  //        is pressed (desk: N patient name, P print the last slip; doctor: N call
+  //        next, C complete). The hints on the pages name them.
+  function typingIn(el) {
+    if (!el || el === document.body) return false;
+    return /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName) || el.isContentEditable;
+  }
+
   document.addEventListener("keydown", function (event) {
-    if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
-    var tag = (document.activeElement && document.activeElement.tagName) || "";
-    if (/^(INPUT|TEXTAREA|SELECT)$/.test(tag)) return;
-    var search = document.getElementById("q");
-    if (search) {
-      event.preventDefault();
-      search.focus();
-      search.select();
+    if (event.ctrlKey || event.metaKey || event.altKey || event.repeat) return;
+    if (event.defaultPrevented || typingIn(document.activeElement)) return;
+    if (event.key === "/") {
+      var search = document.getElementById("q");
+      if (search) {
+        event.preventDefault();
+        search.focus();
+        search.select();
+      }
+      return;
+    }
+    if (!/^[a-z]$/i.test(event.key)) return;
+    var target = document.querySelector('[data-shortcut="' + event.key.toLowerCase() + '"]');
+    if (!target || target.disabled) return;
+    event.preventDefault();
+    if (/^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName)) {
+      target.focus();
+      if (target.select) target.select();
+    } else {
+      target.focus();
+      target.click();
     }
   });
 })();

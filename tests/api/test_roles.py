@@ -32,7 +32,7 @@ def test_it_lets_the_portal_and_staff_read(request, day, who, url):
 
 
 @pytest.mark.parametrize("who", ["reception", "doctor", "admin"])
-def test_it_lets_every_staff_role_run_the_queue(request, slot, who):
+def test_it_lets_every_staff_role_run_the_queue(on_the_day, request, slot, who):
     client = request.getfixturevalue(who)
     token = issue_as(None, slot, "walk_in")
     assert client.post(f"/api/v1/tokens/{token.id}/call/").status_code == 200

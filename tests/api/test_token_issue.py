@@ -93,7 +93,7 @@ def test_it_refuses_the_portal_desk_only_sources(portal, slot, source):
 
 
 @pytest.mark.parametrize("source", ["emergency", "walk_in"])
-def test_it_lets_reception_issue_desk_sources(reception, slot, source):
+def test_it_lets_reception_issue_desk_sources(on_the_day, reception, slot, source):
     r = reception.post(URL, booking(slot, source), format="json")
     assert r.status_code == 201
     assert r.json()["status"] == "checked_in"

@@ -20,7 +20,7 @@ def test_it_lists_only_the_portals_own_tokens(portal, portal_client, slot):
     assert "patient" not in body["results"][0]
 
 
-def test_it_filters_tokens_by_status_and_source(reception, slot):
+def test_it_filters_tokens_by_status_and_source(on_the_day, reception, slot):
     issue_as(None, slot, "walk_in")
     issue_as(None, slot, "online")
     body = reception.get("/api/v1/tokens/?status=checked_in&source=walk_in").json()
@@ -63,7 +63,7 @@ def test_it_answers_json_404_for_a_malformed_token_id(reception):
     assert r.status_code == 404 and r.json()["code"] == "not_found"
 
 
-def test_it_lists_a_tokens_events_for_staff(reception, reception_user, slot):
+def test_it_lists_a_tokens_events_for_staff(on_the_day, reception, reception_user, slot):
     token = issue_as(reception_user, slot)
     reception.post(f"/api/v1/tokens/{token.id}/check-in/")
     events = reception.get(f"/api/v1/tokens/{token.id}/events/").json()

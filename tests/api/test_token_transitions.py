@@ -53,7 +53,7 @@ def test_it_refuses_an_overlong_reason(reception, slot):
     assert token.status == "allocated"
 
 
-def test_it_runs_a_visit_check_in_call_complete(doctor, slot):
+def test_it_runs_a_visit_check_in_call_complete(on_the_day, doctor, slot):
     token = issue_as(None, slot)
     assert _post(doctor, token, "check-in").json()["status"] == "checked_in"
     called = _post(doctor, token, "call").json()
@@ -61,7 +61,7 @@ def test_it_runs_a_visit_check_in_call_complete(doctor, slot):
     assert _post(doctor, token, "complete").json()["status"] == "completed"
 
 
-def test_it_refuses_to_call_while_a_consultation_is_open(doctor, slot):
+def test_it_refuses_to_call_while_a_consultation_is_open(on_the_day, doctor, slot):
     first, second = issue_as(None, slot, "walk_in"), issue_as(None, slot, "walk_in")
     _post(doctor, first, "call")
     r = _post(doctor, second, "call")

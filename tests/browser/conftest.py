@@ -6,11 +6,13 @@ do these tests (CI installs it). Never run ``playwright install``."""
 
 import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS, DESK_VIEWPORT
 from tests.factories import make_user
 from tests.pages.conftest import PASSWORD
 from tokens.roles import DOCTOR, RECEPTION
@@ -19,18 +21,10 @@ from tokens.roles import DOCTOR, RECEPTION
 # refuse ORM calls from the test body ("You cannot call this from an async context").
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # The pages poll every 5 s; give a change one full interval plus some slack.
 REFRESH_TIMEOUT_MS = 9_000
+# Screenshots the tests take (gitignored; CI may keep them as artefacts).
+RESULTS = Path(__file__).resolve().parents[2] / "test-results"
 # Every page reports what its Content-Security-Policy blocked on its console. An
 # init script is the browser's, not the page's: the policy does not apply to it.
 REPORT_CSP_VIOLATIONS = """
@@ -59,12 +53,13 @@ def csp_violations() -> list[str]:
 def open_page(
     browser: Browser, live_server, csp_violations: list[str]
 ) -> Iterator[Callable[..., Page]]:
-    """``open_page(path, user=None)``: a new browser context (own cookies), signed
-    in through the login form when ``user`` is given, at ``path``."""
+    """``open_page(path, user=None, viewport=None)``: a new browser context (own
+    cookies; 1366×768 unless ``viewport`` says otherwise), signed in through the
+    login form when ``user`` is given, at ``path``."""
     contexts = []
 
-    def _open(path: str, user=None) -> Page:
-        context = browser.new_context(viewport={"width": 1366, "height": 768})
+    def _open(path: str, user=None, viewport: dict[str, int] | None = None) -> Page:
+        context = browser.new_context(viewport=viewport or DESK_VIEWPORT)
         context.set_default_timeout(REFRESH_TIMEOUT_MS)
         context.add_init_script(REPORT_CSP_VIOLATIONS)
         contexts.append(context)
@@ -94,6 +89,16 @@ def open_page(
 
 
 @pytest.fixture
+def debug_on(settings) -> None:
+    """The live server answers as under ``make run`` (``DJANGO_DEBUG=1``): it runs in
+    this process and reads ``settings.DEBUG`` per request (django-csp, Django's
+    technical error pages, template tags), so the ``settings`` fixture switches it
+    for one test and back. Static files are still served: the live server's own
+    static handler does not look at DEBUG."""
+    settings.DEBUG = True
+
+
+@pytest.fixture
 def reception(transactional_db):
     return make_user("reena", RECEPTION, first_name="Reena", password=PASSWORD)
 
@@ -110,3 +115,22 @@ def mark_page(page: Page) -> None:
 
 def was_not_reloaded(page: Page) -> bool:
     return page.evaluate("window.__notReloaded === true")
+
+
+def page_is_intact(page: Page) -> bool:
+    """Still our page after an error came back: styled by our stylesheet, with its
+    top bar, htmx and opd.js loaded, and not reloaded."""
+    return page.evaluate(
+        """() => window.__notReloaded === true && !!window.htmx
+        && [...document.styleSheets].some((sheet) => (sheet.href || "").includes("/css/opd.css"))
+        && getComputedStyle(document.body).fontFamily.includes("system-ui")
+        && document.querySelectorAll("body > main.page").length === 1"""
+    )
+
+
+def screenshot(page: Page, name: str) -> Path:
+    """Save the viewport as ``test-results/<name>.png``."""
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path

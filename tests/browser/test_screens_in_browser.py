@@ -37,6 +37,4 @@ def test_the_desk_polls_with_304s_and_still_sees_another_desks_token(
     page.wait_for_timeout(11_000)  # two polls of every region
     assert len(not_modified) >= 2
     second = issue(day, "online")  # booked elsewhere: the portal, another desk
-    expect(page.locator("#token-list")).to_contain_text(
-        second.number, timeout=REFRESH_TIMEOUT_MS
-    )
+    expect(page.locator("#token-list")).to_contain_text(second.number, timeout=REFRESH_TIMEOUT_MS)

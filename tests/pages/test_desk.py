@@ -108,3 +108,40 @@ def test_it_shows_a_cancelled_days_slots_closed_as_the_api_does(desk, day, morni
     api = desk.get(f"/api/v1/slots/?doctor={day.doctor.pk}&date={DAY:%Y-%m-%d}").json()
     assert "slot-closed" in html and "slot-open" not in html
     assert {slot["status"] for slot in api["results"]} == {"closed"}
+
+
+def test_changing_department_pushes_the_address_of_the_doctor_shown(desk, day):
+    other = make_day(2)  # another doctor, in another department
+    url = f"/desk/?department={other.doctor.department.pk}&doctor={day.doctor.pk}&date=2030-01-07"
+    response = desk.get(url, **htmx_target("desk"))
+    assert response.status_code == 200
+    assert response["HX-Push-Url"] == f"/desk/?doctor={other.doctor.pk}&date=2030-01-07"
+
+
+def test_a_refreshing_region_pushes_no_address(desk, day):
+    for region in ("slot-board", "token-list", "calling-order", "waitlist"):
+        assert "HX-Push-Url" not in desk.get(desk_url(day), **htmx_target(region))
+
+
+def test_bad_filters_from_a_region_replace_the_whole_desk(desk, day):
+    response = desk.get(desk_url(day, q="x" * 41), **htmx_target("token-list"))
+    assert response.status_code == 400
+    assert response.content.decode().strip().startswith('<div id="desk"')
+    assert response["HX-Retarget"] == "#desk"
+    assert response["HX-Reswap"] == "outerHTML"
+
+
+def test_the_search_box_takes_no_more_than_the_search_does(desk, day):
+    assert b'name="q" value="" maxlength="40"' in desk.get(desk_url(day)).content
+
+
+def test_the_desk_holds_a_status_region_for_screen_readers(desk, day):
+    html = desk.get(desk_url(day)).content.decode()
+    assert '<p id="desk-status" class="action-status" role="status" aria-live="polite">' in html
+
+
+def test_the_shortcuts_are_single_keys_the_same_in_every_browser(desk, day):
+    html = desk.get(desk_url(day)).content.decode()
+    assert 'data-shortcut="n" aria-keyshortcuts="N"' in html  # the patient name
+    assert "accesskey" not in html and "Alt+Shift" not in html
+    assert "<kbd>N</kbd> name" in html

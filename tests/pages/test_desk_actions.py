@@ -13,7 +13,7 @@ def act(client, token, action, headers=None, follow=False, **data):
     return client.post(url, data, follow=follow, **(headers or {}))
 
 
-def test_it_checks_a_patient_in(desk, day):
+def test_it_checks_a_patient_in(on_the_day, desk, day):
     token = issue(day, "online")
     response = act(desk, token, "check-in")
     token.refresh_from_db()
@@ -21,7 +21,7 @@ def test_it_checks_a_patient_in(desk, day):
     assert token.status == Status.CHECKED_IN
 
 
-def test_it_returns_only_the_tokens_row_to_htmx(desk, day):
+def test_it_returns_only_the_tokens_row_to_htmx(on_the_day, desk, day):
     token = issue(day, "online")
     response = act(desk, token, "check-in", HTMX)
     html = response.content.decode()
@@ -126,7 +126,7 @@ def test_it_refuses_desk_actions_to_a_portal_client(client, portal_user, day):
     assert act(client, token, "cancel").status_code == 403
 
 
-def test_it_lets_an_admin_work_the_desk(client, admin_user, day):
+def test_it_lets_an_admin_work_the_desk(on_the_day, client, admin_user, day):
     token = issue(day, "online")
     client.force_login(admin_user)
     act(client, token, "check-in")
@@ -137,3 +137,27 @@ def test_it_lets_an_admin_work_the_desk(client, admin_user, day):
 def test_it_refuses_a_get(desk, day):
     token = issue(day, "online")
     assert desk.get(f"/desk/tokens/{token.pk}/cancel/").status_code == 405
+
+
+@pytest.mark.parametrize(
+    ("action", "said"),
+    [("check-in", "checked in."), ("cancel", "cancelled."), ("no-show", "marked as no-show.")],
+)
+def test_an_action_says_what_it_did_in_the_status_region(on_the_day, desk, day, action, said):
+    token = issue(day, "online")
+    html = act(desk, token, action, HTMX).content.decode()
+    assert f'<p id="desk-status" hx-swap-oob="innerHTML">{token.number} {said}</p>' in html
+
+
+def test_a_move_says_where_to(desk, day):
+    token = issue(day, "online")
+    later = day.slots.order_by("start").last()
+    html = act(desk, token, "reallocate", HTMX, slot=later.pk).content.decode()
+    assert f"{token.number} moved to 11:00–12:00.</p>" in html
+
+
+def test_a_refused_action_empties_the_status_region(desk, day):
+    token = issue(day, "walk_in")  # already checked in
+    html = act(desk, token, "check-in", HTMX).content.decode()
+    assert "Cannot check in" in html
+    assert '<p id="desk-status" hx-swap-oob="innerHTML"></p>' in html

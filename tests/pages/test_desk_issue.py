@@ -12,7 +12,7 @@ def post_issue(client, day, headers=None, follow=False, **fields):
     return client.post(f"/desk/days/{day.pk}/issue/", data, follow=follow, **(headers or {}))
 
 
-def test_it_issues_a_walk_in_and_redirects_back_to_the_desk(desk, day):
+def test_it_issues_a_walk_in_and_redirects_back_to_the_desk(on_the_day, desk, day):
     response = post_issue(desk, day)
     token = Token.objects.get()
     assert response.status_code == 302
@@ -126,3 +126,37 @@ def test_it_refuses_issuing_to_a_doctor(client, doctor_user, day):
 
 def test_it_refuses_a_get(desk, day):
     assert desk.get(f"/desk/days/{day.pk}/issue/").status_code == 405
+
+
+@pytest.mark.parametrize("name", ["   ", ""])
+def test_a_name_of_only_spaces_asks_for_the_name(desk, day, name):
+    response = post_issue(desk, day, HTMX, name=name)
+    assert response.status_code == 400
+    assert "Enter the patient&#x27;s name." in response.content.decode()
+    assert "This field is required." not in response.content.decode()
+    assert not Token.objects.exists()
+
+
+def test_a_missing_phone_asks_for_the_phone(desk, day):
+    response = post_issue(desk, day, HTMX, phone="  ")
+    assert "Enter the patient&#x27;s phone number." in response.content.decode()
+
+
+def test_issuing_says_so_in_the_desks_status_region(desk, day):
+    response = post_issue(desk, day, HTMX)
+    token = Token.objects.get()
+    html = response.content.decode()
+    status = f'<p id="desk-status" hx-swap-oob="innerHTML">{token.number} issued (09:00–10:00).</p>'
+    assert status in html
+    assert '<div id="desk-alert" hx-swap-oob="innerHTML"></div>' in html  # an old error goes
+
+
+def test_a_refused_issue_empties_the_status_region(desk, day):
+    html = post_issue(desk, day, HTMX, phone="abc").content.decode()
+    assert '<p id="desk-status" hx-swap-oob="innerHTML"></p>' in html
+
+
+def test_the_issued_panel_is_not_a_second_live_region(desk, day):
+    html = post_issue(desk, day, HTMX).content.decode()
+    issued = html[html.index('<div class="issued') :]
+    assert 'role="status"' not in issued[: issued.index(">")]

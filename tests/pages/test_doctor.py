@@ -133,3 +133,38 @@ def test_it_lets_an_admin_complete_any_doctors_patient(client, admin_user, today
 
 def test_it_refuses_the_queue_to_reception(desk):
     assert desk.get("/doctor/").status_code == 403
+
+
+def test_the_delay_takes_any_whole_number_of_minutes(me, today):
+    assert b'step="1"' in me.get("/doctor/").content
+    response = me.post("/doctor/delay/", {"minutes": "7"}, **HTMX)
+    today.refresh_from_db()
+    assert today.delay_minutes == 7
+    assert b"Running 7 min late: estimates moved.</p>" in response.content
+
+
+def test_clearing_the_delay_says_so(me, today):
+    me.post("/doctor/delay/", {"minutes": "7"}, **HTMX)
+    response = me.post("/doctor/delay/", {"minutes": "0"}, **HTMX)
+    assert b"Delay cleared: back on time.</p>" in response.content
+
+
+def test_calling_says_who_in_the_status_region(me, today):
+    token = issue(today, "walk_in")
+    html = me.post("/doctor/call-next/", **HTMX).content.decode()
+    assert f'<p id="doctor-status" hx-swap-oob="innerHTML">Calling {token.number}.</p>' in html
+    assert '<div id="doctor-alert" hx-swap-oob="innerHTML"></div>' in html
+
+
+def test_a_refused_action_empties_the_status_region(me, today):
+    html = me.post("/doctor/call-next/", **HTMX).content.decode()  # nobody checked in
+    assert '<p id="doctor-status" hx-swap-oob="innerHTML"></p>' in html
+
+
+def test_the_page_holds_a_status_region_and_single_key_shortcuts(me, today):
+    issue(today, "walk_in")
+    html = me.get("/doctor/").content.decode()
+    assert '<p id="doctor-status" class="action-status" role="status" aria-live="polite">' in html
+    assert 'data-shortcut="n" aria-keyshortcuts="N"' in html  # call next
+    assert "<kbd>N</kbd> calls next" in html
+    assert "accesskey" not in html and "Alt+Shift" not in html

@@ -67,7 +67,7 @@ def test_issuing_a_token_logs_each_event_with_the_request_id(
 
 
 def test_token_event_lines_never_hold_the_patients_name_or_phone(
-    reception, day, log_lines, django_capture_on_commit_callbacks
+    on_the_day, reception, day, log_lines, django_capture_on_commit_callbacks
 ):
     body = booking(slots_of(day)[0], name="Ravi Kumar", phone="+919876501234")
     with django_capture_on_commit_callbacks(execute=True):

@@ -1,6 +1,8 @@
 """Check-in, call, complete, cancel, no-show: the state machine of docs/allocation.md and
 the promotions of rule 6."""
 
+import datetime as dt
+
 import pytest
 
 from tests.conftest import at
@@ -9,10 +11,12 @@ from tokens import errors, services
 from tokens.invariants import check_day
 from tokens.models import EventKind, Status, Token, TokenEvent
 from tokens.services import (
+    token_available_actions,
     token_call,
     token_cancel,
     token_check_in,
     token_complete,
+    token_issue,
     token_mark_no_show,
 )
 
@@ -360,3 +364,25 @@ def test_a_promoted_booking_comes_back_allocated():
     waiting.refresh_from_db()
     assert waiting.status == Status.ALLOCATED
     assert waiting.checked_in_at is None
+
+
+def test_a_walk_in_for_a_later_day_is_allocated_not_present(patient, morning):
+    day = make_day(2)  # DAY, later than the morning before it
+    token = token_issue(
+        day=day, patient=patient, source="walk_in", now=morning - dt.timedelta(days=1)
+    ).token
+    assert token.status == Status.ALLOCATED and token.checked_in_at is None
+    assert token.rank == 5
+
+
+def test_it_refuses_a_check_in_before_the_tokens_day(patient, morning):
+    day = make_day(2)
+    token = token_issue(
+        day=day, patient=patient, source="online", now=morning - dt.timedelta(days=1)
+    ).token
+    with pytest.raises(errors.NotTokenDay):
+        token_check_in(token=token, now=morning - dt.timedelta(days=1))
+    token.refresh_from_db()
+    assert token.status == Status.ALLOCATED
+    assert "check_in" not in token_available_actions(token, now=morning - dt.timedelta(days=1))
+    assert "check_in" in token_available_actions(token, now=morning)

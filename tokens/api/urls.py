@@ -1,9 +1,10 @@
 """URLs of the REST API (``/api/v1/``), its schema and docs, and ``/healthz``."""
 
 from django.urls import path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from tokens.api import health, schedule, views
+from tokens.api import health, index, schedule, views
 
 v1 = "api/v1/"
 
@@ -18,6 +19,9 @@ urlpatterns = [
         ),
         name="api-docs",
     ),
+    # Where everything is: the main endpoints, the docs and the schema (no sign-in).
+    path(v1, index.ApiIndex.as_view(), name="api-index"),
+    path("api/", RedirectView.as_view(pattern_name="api-index"), name="api-root"),
     path(f"{v1}auth/token/", views.AuthTokenApi.as_view(), name="api-auth-token"),
     # schedule
     path(f"{v1}departments/", schedule.DepartmentListCreateApi.as_view(), name="api-departments"),

@@ -6,6 +6,7 @@ waitlist's queries. They hold presentation only — no rule is decided here.
 """
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -266,6 +267,42 @@ class DisplayPanel:
         if not self.day:
             return []
         return [t.number for t in day_calling_order(self.day)[:DISPLAY_NEXT]]
+
+    @property
+    def chars(self) -> int:
+        """How many characters the panel's longest token number has (``SHA-014``: 7),
+        within what the stylesheet sizes for: its numbers are scaled to fit."""
+        numbers = [self.now_serving or "", *self.next_numbers]
+        longest = max(len(self.doctor.code) + 4, *(len(n) for n in numbers))
+        return min(max(longest, DISPLAY_CHARS[0]), DISPLAY_CHARS[1])
+
+
+# Token numbers the board's type is sized for: "AB-001" to "ABCDEF-1234".
+DISPLAY_CHARS = (6, 11)
+# Columns × rows of the hall board by the number of doctors, for a landscape screen
+# (1366×768 to 1920×1080): as square as the screen allows, so the numbers stay big.
+DISPLAY_GRIDS = {1: (1, 1), 2: (2, 1), 3: (3, 1), 4: (2, 2), 5: (3, 2), 6: (3, 2),
+                 7: (4, 2), 8: (4, 2), 9: (3, 3), 10: (4, 3), 11: (4, 3), 12: (4, 3)}  # fmt: skip
+# Beyond 12 doctors: up to 6 columns, as many rows as needed (the stylesheet has up to 6).
+DISPLAY_MAX_COLUMNS = 6
+
+
+@dataclass(frozen=True)
+class DisplayLayout:
+    """The hall board's grid: the stylesheet sizes every panel and its type from it."""
+
+    count: int
+    columns: int
+    rows: int
+
+
+def display_layout(count: int) -> DisplayLayout:
+    if count in DISPLAY_GRIDS:
+        columns, rows = DISPLAY_GRIDS[count]
+    else:
+        columns = min(DISPLAY_MAX_COLUMNS, max(4, math.ceil(math.sqrt(count * 16 / 9))))
+        rows = math.ceil(count / columns)
+    return DisplayLayout(count=count, columns=columns, rows=rows)
 
 
 def display_panels(doctors: list[Doctor], date: dt.date) -> list[DisplayPanel]:

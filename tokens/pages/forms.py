@@ -24,8 +24,13 @@ class DeskFilterForm(forms.Form):
 class IssueForm(forms.Form):
     """A token request typed at the desk. ``slot`` empty means the earliest slot."""
 
-    name = forms.CharField(max_length=120, strip=True)
-    phone = forms.CharField(max_length=24)
+    # A name of only spaces strips to nothing: it is "required" that says so, in our words.
+    name = forms.CharField(
+        max_length=120, strip=True, error_messages={"required": "Enter the patient's name."}
+    )
+    phone = forms.CharField(
+        max_length=24, error_messages={"required": "Enter the patient's phone number."}
+    )
     source = forms.ChoiceField(choices=Source.choices, initial=Source.WALK_IN)
     slot = forms.IntegerField(required=False, min_value=1)
 

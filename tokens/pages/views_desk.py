@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import push_url, reswap, retarget
 
 from scheduling.models import Department, Doctor, DoctorDay, Slot
 from tokens import errors
@@ -29,6 +30,7 @@ from tokens.pages.access import check_desk_user
 from tokens.pages.boards import DeskBoard, token_row
 from tokens.pages.forms import DeskFilterForm, IssueForm, ReallocateForm
 from tokens.pages.htmx import announce, inline_status, render_page_or_partial, token_error_fragment
+from tokens.pages.status import DESK_PAGE, with_status
 from tokens.roles import allowed_sources
 from tokens.services import (
     IssueResult,
@@ -142,7 +144,14 @@ def desk(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         state = _resolve({})
         context = _context(request, state, filter_errors=form.errors)
-        return render_page_or_partial(request, DESK_TEMPLATE, context, partial="desk", status=400)
+        response = render_page_or_partial(
+            request, DESK_TEMPLATE, context, partial="desk", status=400
+        )
+        if request.htmx:
+            # The whole desk with the error, in place of the desk (not inside the
+            # region that asked, e.g. the token list of a search).
+            response = reswap(retarget(response, "#desk"), "outerHTML")
+        return response
     state = _resolve(form.cleaned_data)
     issued = None
     if request.GET.get("issued"):
@@ -151,7 +160,13 @@ def desk(request: HttpRequest) -> HttpResponse:
     context = _context(request, state, issued=issued)
     target = request.htmx.target if request.htmx else None
     partial = target if target in DESK_REGIONS else "desk"
-    return render_page_or_partial(request, DESK_TEMPLATE, context, partial=partial)
+    response = render_page_or_partial(request, DESK_TEMPLATE, context, partial=partial)
+    if request.htmx and partial == "desk":
+        # The filters changed: the address bar gets the state shown (a department
+        # picked from the menu means its first doctor), not the form's fields, which
+        # still name the doctor of the department before.
+        response = push_url(response, state.url)
+    return response
 
 
 def _issued_token(value: str) -> IssueResult | None:
@@ -190,9 +205,10 @@ def desk_issue(request: HttpRequest, day_id: int) -> HttpResponse:
             return _issued(request, day, result)
     status = inline_status(error) if error else 400
     context = _context(request, _state_for_day(day), issue_form=form, issue_error=error)
-    return render_page_or_partial(
+    response = render_page_or_partial(
         request, DESK_TEMPLATE, context, partial="issue-panel", status=status
     )
+    return with_status(response, DESK_PAGE, "") if request.htmx else response
 
 
 def _issued(request: HttpRequest, day: DoctorDay, result: IssueResult) -> HttpResponse:
@@ -202,6 +218,8 @@ def _issued(request: HttpRequest, day: DoctorDay, result: IssueResult) -> HttpRe
         return redirect(f"{url}{'&' if '?' in url else '?'}issued={token.pk}")
     context = _context(request, _state_for_day(day), issued=result)
     response = render(request, f"{DESK_TEMPLATE}#issue-panel", context)
+    where = token.slot.label if token.slot else "waitlist"
+    response = with_status(response, DESK_PAGE, f"{token.number} issued ({where}).")
     return announce(response, "tokenIssued", id=str(token.pk), number=token.number)
 
 
@@ -254,6 +272,7 @@ def _action_done(request: HttpRequest, token: Token, message: str) -> HttpRespon
     row = token_row(token, timezone.now())
     context = {"row": row, "just_changed": True, "desk_url": _next_url(request, token.day)}
     response = render(request, f"{DESK_TEMPLATE}#token-row", context)
+    response = with_status(response, DESK_PAGE, message)
     return announce(response, "tokenChanged", id=str(token.pk), number=token.number)
 
 
@@ -262,5 +281,6 @@ def _action_failed(request: HttpRequest, token: Token, exc: TokenError) -> HttpR
         messages.error(request, exc.detail)
         return redirect(_next_url(request, token.day))
     response = token_error_fragment(request, exc, target="#desk-alert", context={"token": token})
+    response = with_status(response, DESK_PAGE, "")
     # The page was probably stale: let every region catch up with the real state.
     return announce(response, "tokenChanged", id=str(token.pk), number=token.number)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from scheduling.models import Department, Doctor
-from tokens.pages.boards import display_panels
+from tokens.pages.boards import display_layout, display_panels
 from tokens.pages.forms import DisplayForm
 from tokens.pages.htmx import render_page_or_partial
 
@@ -35,6 +35,7 @@ def display(request: HttpRequest) -> HttpResponse:
         "form": form,
         "department": department,
         "panels": display_panels(doctors, timezone.localdate()),
+        "layout": display_layout(len(doctors)),
         "now": timezone.localtime(),
     }
     return render_page_or_partial(request, DISPLAY_TEMPLATE, context, partial="hall-board")

@@ -23,6 +23,7 @@ from tokens.pages.access import check_doctor_user
 from tokens.pages.boards import DoctorBoard
 from tokens.pages.forms import DoctorPickForm
 from tokens.pages.htmx import announce, render_page_or_partial, token_error_fragment
+from tokens.pages.status import DOCTOR_PAGE, with_status
 from tokens.roles import ADMIN, has_role
 from tokens.services import day_set_delay, token_call_next, token_complete, token_mark_no_show
 
@@ -91,6 +92,7 @@ def _done(request: HttpRequest, doctor: Doctor, message: str) -> HttpResponse:
         messages.success(request, message)
         return redirect(context["doctor_url"])
     response = render(request, f"{DOCTOR_TEMPLATE}#doctor-queue", context)
+    response = with_status(response, DOCTOR_PAGE, message)
     return announce(response, "tokenChanged")
 
 
@@ -98,7 +100,8 @@ def _failed(request: HttpRequest, doctor: Doctor, exc: TokenError) -> HttpRespon
     if not request.htmx:
         messages.error(request, exc.detail)
         return redirect(_context(request, doctor)["doctor_url"])
-    return announce(token_error_fragment(request, exc, target="#doctor-alert"), "tokenChanged")
+    response = token_error_fragment(request, exc, target="#doctor-alert")
+    return announce(with_status(response, DOCTOR_PAGE, ""), "tokenChanged")
 
 
 @login_required
@@ -157,4 +160,6 @@ def doctor_delay(request: HttpRequest) -> HttpResponse:
         day = day_set_delay(day=day, minutes=minutes, actor=request.user, now=timezone.now())
     except TokenError as exc:
         return _failed(request, doctor, exc)
-    return _done(request, doctor, f"Delay set to {day.delay_minutes} minutes.")
+    if day.delay_minutes:
+        return _done(request, doctor, f"Running {day.delay_minutes} min late: estimates moved.")
+    return _done(request, doctor, "Delay cleared: back on time.")

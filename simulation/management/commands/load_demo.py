@@ -47,6 +47,14 @@ def _time(value: str) -> dt.time:
 class Command(BaseCommand):
     help = "Load demo departments, doctors, rosters, slots, tokens and logins. Idempotent."
 
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--port",
+            type=int,
+            default=8000,
+            help="the port of the development server, for the printed links (make run PORT=…)",
+        )
+
     def handle(self, *args, **options) -> None:
         with transaction.atomic():
             doctors = self._doctors()
@@ -61,7 +69,7 @@ class Command(BaseCommand):
             ("reception", "/desk/   (reception desk)"),
             ("doctor", "/doctor/ (Dr Asha Sharma's queue)"),
         ]:
-            self.stdout.write(f"  {user:<10} → http://127.0.0.1:8000{where}")
+            self.stdout.write(f"  {user:<10} → http://127.0.0.1:{options['port']}{where}")
 
     def _doctors(self) -> list[Doctor]:
         doctors = []
