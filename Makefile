@@ -36,11 +36,12 @@ install-dev: $(VENV)/.installed-dev
 
 # The app on SQLite with demo data at http://127.0.0.1:$(PORT) (make run PORT=8001);
 # prints the demo logins (load_demo's token events are not logged, so nothing scrolls
-# them away). A busy port stops it before anything is migrated.
+# them away). A busy port stops it before anything is migrated. The notification
+# worker runs beside the server and stops with it (scripts/run-dev.sh).
 run: check-port install
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
 	DJANGO_DEBUG=1 DJANGO_LOG_LEVEL=WARNING $(PY) manage.py load_demo --port $(PORT)
-	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	DJANGO_DEBUG=1 sh scripts/run-dev.sh '$(PY)' '$(PORT)'
 
 check-port:
 	@$(PYTHON) scripts/check_port.py '$(PORT)'

@@ -6,6 +6,7 @@ so a typo in production stops the start instead of silently using a default.
 """
 
 import datetime as dt
+import json
 import os
 import re
 from pathlib import Path
@@ -79,9 +80,12 @@ INSTALLED_APPS = [
     "template_partials",
     "csp",
     "axes",
+    "django_tasks",  # Django's Tasks API (backport); its queue is a table: django_tasks_db
+    "django_tasks_db",
     "scheduling",
     "tokens",
     "analytics",
+    "notifications",
     "simulation",
 ]
 
@@ -162,6 +166,10 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Kolkata")
 USE_I18N = True
 USE_TZ = True
+# What patients read — the hall display, the slip, the status page and their messages —
+# in English or Hindi (locale/hi/LC_MESSAGES/django.po); staff pages stay English.
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGES = [("en", "English"), ("hi", "हिन्दी")]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
@@ -305,6 +313,69 @@ if re.match(r"(?i)https?:", OPD_HOSPITAL_LOGO):
         raise ImproperlyConfigured(f"OPD_HOSPITAL_LOGO={OPD_HOSPITAL_LOGO!r} is not a URL")
     # The policy allows images from this site only: and from the logo's site.
     CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(_logo_site[1])
+
+# --- what patients see (docs/pages.md): the hall display, the slip, the status page ---
+# The language of the hall display and the slip unless ?lang= says otherwise; the
+# status page follows the patient's browser (Accept-Language) and its own switch.
+OPD_PATIENT_LANGUAGE = env_str("OPD_PATIENT_LANGUAGE", "en").strip().lower()
+if OPD_PATIENT_LANGUAGE not in {"en", "hi"}:
+    raise ImproperlyConfigured(f"OPD_PATIENT_LANGUAGE={OPD_PATIENT_LANGUAGE!r}: use en or hi")
+# Requests per client address to the status page (GET; a poll answered 304 is free)
+# and to its cancel button (POST): "N/s|min|hour|day" or "off"; then 429.
+OPD_STATUS_RATE = env_str("OPD_STATUS_RATE", "60/min")
+OPD_STATUS_CANCEL_RATE = env_str("OPD_STATUS_CANCEL_RATE", "10/min")
+for _name in ("OPD_STATUS_RATE", "OPD_STATUS_CANCEL_RATE"):
+    if not re.fullmatch(r"off|\d+/(s|sec|second|m|min|minute|h|hour|d|day)", globals()[_name]):
+        raise ImproperlyConfigured(f"{_name}={globals()[_name]!r}: use e.g. 60/min, or off")
+
+# --- notifications: the outbox and its delivery (docs/notifications.md) ---
+# Django's Tasks API on the database backend: `manage.py db_worker` runs the queue.
+# Enqueueing writes a row in the caller's transaction: a rolled-back change leaves
+# no task behind, a committed one never loses its task.
+TASKS = {
+    "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]},
+}
+# The language of the messages (a department's own default may come later).
+OPD_NOTIFY_LANGUAGE = env_str("OPD_NOTIFY_LANGUAGE", "en").strip().lower()
+if OPD_NOTIFY_LANGUAGE not in {"en", "hi"}:
+    raise ImproperlyConfigured(f"OPD_NOTIFY_LANGUAGE={OPD_NOTIFY_LANGUAGE!r}: use en or hi")
+# A doctor running at least this late is worth a message to every waiting patient.
+OPD_DELAY_NOTICE_MINUTES = env_int("OPD_DELAY_NOTICE_MINUTES", 15)
+# Attempts per message before it is dead (retried 30 s × 2^n apart, at most 30 min).
+OPD_NOTIFY_MAX_ATTEMPTS = env_int("OPD_NOTIFY_MAX_ATTEMPTS", 6)
+# A message left "sending" this long (its worker died) is sent again, as a new attempt.
+OPD_NOTIFY_SENDING_TIMEOUT = env_int("OPD_NOTIFY_SENDING_TIMEOUT", 300)
+# The address patients reach the site at (https://opd.hospital.example), for the live
+# status link in messages; unset, messages carry no link.
+OPD_PUBLIC_URL = env_str("OPD_PUBLIC_URL", "").strip().rstrip("/")
+if OPD_PUBLIC_URL and not re.fullmatch(r"(?i)https?://[^/?#\s]+(/[^?#\s]*)?", OPD_PUBLIC_URL):
+    raise ImproperlyConfigured(f"OPD_PUBLIC_URL={OPD_PUBLIC_URL!r} is not an http(s) address")
+# SMS: the console backend logs each message (phone masked); the HTTP gateway posts it.
+OPD_SMS_BACKEND = env_str("OPD_SMS_BACKEND", "notifications.channels.ConsoleSMSBackend")
+OPD_SMS_GATEWAY_URL = env_str("OPD_SMS_GATEWAY_URL", "")
+# One header line, "Name: value", e.g. "Authorization: Bearer abc…".
+OPD_SMS_GATEWAY_AUTH_HEADER = env_str("OPD_SMS_GATEWAY_AUTH_HEADER", "")
+# JSON body; the placeholders {to}, {text} and {idempotency_key} in its strings are filled.
+OPD_SMS_GATEWAY_BODY = env_str(
+    "OPD_SMS_GATEWAY_BODY",
+    '{"to": "{to}", "text": "{text}", "idempotency_key": "{idempotency_key}"}',
+)
+try:
+    json.loads(OPD_SMS_GATEWAY_BODY)
+except ValueError:
+    raise ImproperlyConfigured(
+        f"OPD_SMS_GATEWAY_BODY is not JSON: {OPD_SMS_GATEWAY_BODY!r}"
+    ) from None
+OPD_SMS_GATEWAY_TIMEOUT = env_int("OPD_SMS_GATEWAY_TIMEOUT", 10)
+OPD_WEBHOOK_TIMEOUT = env_int("OPD_WEBHOOK_TIMEOUT", 10)
+for _name in ("OPD_NOTIFY_MAX_ATTEMPTS", "OPD_SMS_GATEWAY_TIMEOUT", "OPD_WEBHOOK_TIMEOUT"):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be at least 1")
+if max(OPD_SMS_GATEWAY_TIMEOUT, OPD_WEBHOOK_TIMEOUT) >= OPD_NOTIFY_SENDING_TIMEOUT:
+    raise ImproperlyConfigured(
+        "OPD_NOTIFY_SENDING_TIMEOUT must be longer than OPD_SMS_GATEWAY_TIMEOUT and "
+        "OPD_WEBHOOK_TIMEOUT: a message still being sent would be sent again"
+    )
 
 # --- REST API (docs/api.md) ---
 REST_FRAMEWORK = {

@@ -22,6 +22,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from analytics.selectors import DayStats, date_summary
@@ -29,7 +30,7 @@ from scheduling.models import Department, Doctor, DoctorDay, Slot
 from scheduling.services import slot_create
 from tokens import errors
 from tokens.invariants import check_day
-from tokens.models import Source, Status, Token, TokenEvent
+from tokens.models import Notification, Source, Status, Token, TokenEvent
 from tokens.services import (
     day_close,
     day_set_delay,
@@ -153,6 +154,7 @@ def sim_reset(date: dt.date) -> int:
     Real doctors' days are never touched. Returns how many tokens went."""
     days = sim_days(date)
     with transaction.atomic():
+        Notification.objects.filter(token__day__in=days).delete()
         TokenEvent.objects.filter(day__in=days).delete()
         deleted, _ = Token.objects.filter(day__in=days).delete()
         Slot.objects.filter(day__in=days).delete()
@@ -594,6 +596,14 @@ def build_report(
         "day": totals,
         "doctors": {stats.doctor_code: _day_row(stats) for stats in summary.days},
         "refused": dict(sorted(day.refused.items())),
+        # What the day owed patients and portals (docs/notifications.md), by kind.
+        "messages": dict(
+            sorted(
+                Notification.objects.filter(token__day__in=sim_days(config.date))
+                .values_list("kind")
+                .annotate(n=Count("pk"))
+            )
+        ),
         "invariants": {
             "doctor_days_checked": len(doctors),
             "violations": violations,

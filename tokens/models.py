@@ -7,6 +7,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from scheduling.models import DoctorDay, Slot
 
@@ -307,3 +308,113 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client_id}:{self.key}"
+
+
+# --------------------------------------------------------------------------- the outbox
+# What the patients (SMS) and the portal that issued a token (webhook) are owed when
+# the engine changes a token (docs/notifications.md). Recorded by tokens.notices in
+# the transaction of the change; delivered by the notifications app's worker.
+
+
+class NoticeKind(models.TextChoices):
+    ISSUED = "issued", "Token issued"
+    DISPLACED = "displaced", "Displaced by a priority patient"
+    MOVED = "moved", "Moved to another slot by staff"
+    PROMOTED = "promoted", "Promoted from the waitlist"
+    SLOT_CLOSED = "slot_closed", "Slot closed: moved"
+    DAY_CANCELLED = "day_cancelled", "Doctor's day cancelled"
+    DELAYED = "delayed", "Doctor running late"
+    CALLED = "called", "Called in"
+    NO_SHOW = "no_show", "Marked no-show"
+    EXPIRED = "expired", "Expired at the day's close"
+
+
+class Channel(models.TextChoices):
+    SMS = "sms", "SMS"
+    WEBHOOK = "webhook", "Portal webhook"
+
+
+class Language(models.TextChoices):
+    ENGLISH = "en", "English"
+    HINDI = "hi", "Hindi"
+
+
+class NoticeStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed (will retry)"
+    DEAD = "dead", "Dead (gave up)"
+
+
+# A worker may claim a notification in these states once next_attempt_at has passed.
+NOTICE_DUE = (NoticeStatus.PENDING, NoticeStatus.FAILED, NoticeStatus.SENDING)
+
+
+class Notification(models.Model):
+    """One message owed to a patient (SMS) or to the portal client that issued the
+    token (webhook): part of the audit trail, written in the same transaction as
+    the change that owes it (``tokens.notices.record``).
+
+    ``next_attempt_at`` is when a worker may (re)try it; while ``sending`` it is the
+    end of the worker's lease: a row still sending after it belongs to a worker that
+    died, and is sent again as a new attempt (docs/notifications.md, "Retries")."""
+
+    delivery_id = models.UUIDField(
+        default=uuid.uuid4,
+        unique=True,
+        editable=False,
+        help_text="Idempotency key towards gateways (with the attempt) and the webhook's event_id.",
+    )
+    token = models.ForeignKey(Token, on_delete=models.PROTECT, related_name="notifications")
+    event = models.ForeignKey(
+        TokenEvent,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="notifications",
+        help_text="The change that caused it (none for a delay).",
+    )
+    kind = models.CharField(max_length=16, choices=NoticeKind.choices)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    language = models.CharField(max_length=8, choices=Language.choices, default=Language.ENGLISH)
+    data = models.JSONField(
+        default=dict,
+        blank=True,
+        encoder=DjangoJSONEncoder,
+        help_text="What the message needs that the event does not hold (a delay's minutes).",
+    )
+    status = models.CharField(
+        max_length=8, choices=NoticeStatus.choices, default=NoticeStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_error = models.CharField(max_length=500, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="sent", sent_at__isnull=False) | ~Q(status="sent"),
+                name="notification_sent_has_sent_at",
+            ),
+        ]
+        indexes = [
+            # The sweep's and the admin's question: what is due, and since when.
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(status__in=["pending", "failed", "sending"]),
+                name="notification_due_idx",
+            ),
+            models.Index(fields=["status", "created_at"], name="notification_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.channel}) #{self.pk}"
+
+    @property
+    def idempotency_key(self) -> str:
+        """The key of the current attempt: a gateway sends at most once per key."""
+        return f"{self.delivery_id}:{self.attempts}"

@@ -19,7 +19,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from scheduling.models import Doctor, DoctorDay, Slot
-from tokens import errors, roles, statements
+from tokens import errors, notices, roles, statements
 from tokens.event_log import log_events_on_commit
 from tokens.models import (
     DISPLACEABLE,
@@ -175,9 +175,11 @@ def _event(
 
 
 def _record(token: Token, kind: str, **fields) -> TokenEvent:
-    """Write the audit record of one change, in the caller's transaction."""
+    """Write the audit record of one change, and the messages it owes the patient
+    (docs/notifications.md), in the caller's transaction."""
     event = _event(token, kind, **fields)
     event.save()
+    notices.record(notices.notices_for_events([event], actor=fields.get("actor")))
     log_events_on_commit([event])
     return event
 
@@ -504,6 +506,7 @@ def _issue(
         moved.append(move)
         events.append(event)
     placement = _store_issue(person, token, events, victim, now=now)
+    notices.record(notices.notices_for_events(events, actor=actor))
     log_events_on_commit(events)
     board.seat(seat, +1)
     return IssueResult(token=token, moved=moved, placement=placement)
@@ -794,8 +797,10 @@ def day_set_delay(*, day: DoctorDay, minutes: int, actor=None, now: dt.datetime)
     with transaction.atomic():
         day = _lock_day(day.pk)
         _ensure_day_open(day)
-        day.delay_minutes = minutes
+        previous, day.delay_minutes = day.delay_minutes, minutes
         day.save(update_fields=["delay_minutes"])
+        waiting = Token.objects.for_day(day).filter(status__in=notices.DELAY_TOLD)
+        notices.record(notices.notices_for_delay(day, minutes, waiting, previous=previous))
         return day
 
 

@@ -150,11 +150,12 @@ SELECT s.id, s.start, s."end", s.capacity, s.closed,
   v.id, v.number, v.status, v.displaced_count, v.source, v.rank,
   (SELECT d.id FROM tokens_token d JOIN tokens_patient p ON p.id = d.patient_id
      WHERE d.day_id = %(day)s AND d.status IN {_in(ACTIVE)}
-       AND p.phone = %(phone)s AND p.name_key = %(name_key)s)
+       AND p.phone = %(phone)s AND p.name_key = %(name_key)s),
+  v.created_by_id
 FROM scheduling_slot s
 LEFT JOIN (
   SELECT c.id, c.slot_id, c.number, c.status, c.displaced_count, c.source, c.rank,
-    ROW_NUMBER() OVER (
+    c.created_by_id, ROW_NUMBER() OVER (
       PARTITION BY c.slot_id ORDER BY c.rank DESC, c.requested_at DESC, c.seq DESC
     ) AS n
   FROM tokens_token c
@@ -197,7 +198,7 @@ def read_booking_board(
                 Token,
                 {"id": _uuid(row[7]), "day_id": day.pk, "slot_id": slot.pk, "number": row[8],
                  "status": row[9], "displaced_count": row[10], "source": row[11],
-                 "rank": row[12]},
+                 "rank": row[12], "created_by_id": row[14]},
                 day=day,
                 slot=slot,
             )  # fmt: skip

@@ -72,6 +72,7 @@
     if (status === 403 && /CSRF verification failed/.test(xhr.responseText || "")) {
       notice("This page is out of date (signed in again elsewhere?). Reload it, then try again.");
     } else if (status === 403) notice("You are not allowed to do that.");
+    else if (status === 429) notice("Too many requests from this network. Wait a minute; the page tries again.");
     else if (status === 404) notice("That token or page no longer exists. The lists refresh in a moment.");
     else notice("Something went wrong (" + status + "). Nothing was changed; please try again.");
   });

@@ -1,13 +1,19 @@
-"""Retake the screenshots in docs/ (desk.png, doctor.png, display.png) from the demo.
+"""Retake the screenshots in docs/ (desk.png, doctor.png, display.png, slip.png,
+status.png) from the demo.
 
-    .venv/bin/python tests/browser/docs_screenshots.py [--out docs]
+    .venv/bin/python tests/browser/docs_screenshots.py [--out docs] [--only slip,status]
 
 It builds a throw-away SQLite demo (``load_demo``, as ``make run`` does) in a time zone
 where it is about 08:00 now, so the day's slots lie ahead whatever the wall clock says;
 serves it with DEBUG on, as ``make run`` does; plays a morning in Debian's Chromium —
 reception checks patients in and issues walk-ins, the doctors call their first patients,
 Dr Sharma runs 10 minutes late — and saves each page at 1366×768. Phone numbers are
-masked on the desk as always; the issue form is empty when the desk is taken.
+masked on the desk as always; the issue form is empty when the desk is taken. The hall
+runs as a hall TV should (``--autoplay-policy=no-user-gesture-required``: no "Tap to
+enable sound"). The slip (with the QR code of its status link, on the public address
+``https://opd.cityhospital.example``) and that token's status page on a phone
+(390×844) show one of Dr Sharma's online patients, checked in, the doctor 10 minutes
+late: demo people only, nothing to mask (the status page shows initials at most).
 
 Not a test (pytest collects only test_*.py): a tool for the docs, next to the browser
 tests whose set-up it shares (Chromium, its flags)."""
@@ -31,6 +37,24 @@ sys.path.insert(0, str(ROOT))
 from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS, DESK_VIEWPORT  # noqa: E402
 
 PASSWORD = "opd-demo"  # load_demo's public demo password
+SHOTS = ("desk", "doctor", "display", "slip", "status")
+# The address patients reach the site at, as the slip's QR code and link print it.
+PUBLIC_URL = "https://opd.cityhospital.example"
+PHONE = {"width": 390, "height": 844}
+# A patient's token for the slip and the status page: checked in, the doctor late.
+PATIENT_TOKEN = """
+from django.utils import timezone
+from tokens.models import Token
+from tokens.public_codes import status_path
+from tokens.services import day_set_delay, token_check_in
+token = Token.objects.filter(
+    day__doctor__code="SHA", day__date=timezone.localdate(), status="allocated", source="online"
+).order_by("seq").first()
+token_check_in(token=token, now=timezone.now())
+if token.day.delay_minutes < 10:
+    day_set_delay(day=token.day, minutes=10, now=timezone.now())
+print("token", token.pk, status_path(token))
+"""
 WALK_INS = [
     ("Geeta Singh", "98000 00014", "emergency"),
     ("Anil Joshi", "98000 00009", "walk_in"),
@@ -72,7 +96,9 @@ def sign_in(page: Page, base: str, user: str, path: str) -> None:
     page.wait_for_url(f"**{path.split('?')[0]}*")
 
 
-def play_the_morning(browser, base: str, doctors: dict[str, int], out: Path) -> None:
+def play_the_morning(
+    browser, base: str, doctors: dict[str, int], out: Path, wanted: set[str]
+) -> None:
     def new_page() -> Page:
         return browser.new_context(viewport=DESK_VIEWPORT).new_page()
 
@@ -108,23 +134,50 @@ def play_the_morning(browser, base: str, doctors: dict[str, int], out: Path) -> 
     desk.locator("#q").focus()  # the search box's shortcut hint, and no caret in the form
     desk.wait_for_timeout(5_500)  # one poll: the calling order shows who is with the doctor
     desk.locator("#q").blur()
-    desk.screenshot(path=str(out / "desk.png"))
+    if "desk" in wanted:
+        desk.screenshot(path=str(out / "desk.png"))
 
     # The queue has caught up by its own poll; the status line still says the delay.
     expect(doctor.locator("#doctor-queue")).to_contain_text(WALK_INS[-1][0], timeout=9_000)
-    doctor.screenshot(path=str(out / "doctor.png"))
+    if "doctor" in wanted:
+        doctor.screenshot(path=str(out / "doctor.png"))
 
     hall = new_page()
     query = "&".join(f"doctor={pk}" for pk in doctors.values())
     hall.goto(f"{base}/display/?{query}")
     hall.evaluate("document.fonts.ready")
-    hall.screenshot(path=str(out / "display.png"))
+    if "display" in wanted:
+        hall.screenshot(path=str(out / "display.png"))
+
+
+def slip_and_status(browser, base: str, env: dict[str, str], out: Path, wanted: set[str]) -> None:
+    """The slip as the desk prints it, and its status page on the patient's phone."""
+    found = manage(env, "shell", "-c", PATIENT_TOKEN).split()
+    token_id, path = found[found.index("token") + 1 : found.index("token") + 3]
+    desk = browser.new_context(viewport={"width": 700, "height": 1100}).new_page()
+    sign_in(desk, base, "reception", f"/tokens/{token_id}/slip/")
+    expect(desk.locator(".slip-qr svg")).to_be_visible()
+    desk.evaluate("document.fonts.ready")
+    if "slip" in wanted:
+        desk.locator(".slip").screenshot(path=str(out / "slip.png"))
+    phone = browser.new_context(viewport=PHONE, device_scale_factor=2).new_page()
+    phone.goto(f"{base}{path}")
+    expect(phone.locator("#token-number")).to_be_visible()
+    phone.evaluate("document.fonts.ready")
+    if "status" in wanted:
+        phone.screenshot(path=str(out / "status.png"), full_page=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs")
+    parser.add_argument(
+        "--only", default=",".join(SHOTS), help=f"comma-separated, of {', '.join(SHOTS)}"
+    )
     args = parser.parse_args()
+    wanted = {name.strip() for name in args.only.split(",") if name.strip()}
+    if not wanted or wanted - set(SHOTS):
+        parser.error(f"--only: choose from {', '.join(SHOTS)}")
     with tempfile.TemporaryDirectory() as tmp:
         env = {
             **os.environ,
@@ -132,6 +185,7 @@ def main() -> None:
             "DJANGO_LOG_LEVEL": "WARNING",
             "SQLITE_PATH": str(Path(tmp) / "demo.sqlite3"),
             "TIME_ZONE": morning_zone(),
+            "OPD_PUBLIC_URL": PUBLIC_URL,
         }
         env.pop("DATABASE_URL", None)
         manage(env, "migrate", "--noinput")
@@ -166,14 +220,20 @@ def main() -> None:
                     time.sleep(0.2)
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(
-                    executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+                    executable_path=CHROMIUM,
+                    headless=True,
+                    # As a hall TV is started: it may play the board's chime and voice.
+                    args=[*CHROMIUM_ARGS, "--autoplay-policy=no-user-gesture-required"],
                 )
-                play_the_morning(browser, base, doctors, args.out)
+                if wanted & {"desk", "doctor", "display"}:
+                    play_the_morning(browser, base, doctors, args.out, wanted)
+                if wanted & {"slip", "status"}:
+                    slip_and_status(browser, base, env, args.out, wanted)
                 browser.close()
         finally:
             server.terminate()
             server.wait()
-    print(f"desk.png, doctor.png and display.png written to {args.out}")
+    print(", ".join(f"{name}.png" for name in SHOTS if name in wanted), "written to", args.out)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ from scheduling.models import Doctor, DoctorDay
 from simulation import day as simulation
 from tests.conftest import at
 from tests.factories import issue, make_day
-from tokens.models import ACTIVE, Status, Token
+from tokens.models import ACTIVE, Notification, Status, Token
 
 DATE = "2030-01-07"
 
@@ -37,6 +37,13 @@ def test_every_source_and_the_scenario_show_up(played):
     assert all(by_source[s] > 0 for s in ("paid", "follow_up", "online", "walk_in"))
     assert played["scenario"]["late_doctor"]["minutes"] >= 20
     assert played["day"]["moved"] + played["day"]["by_status"]["completed"] > 0
+
+
+def test_it_reports_the_messages_the_day_owed_by_kind(played):
+    messages = played["messages"]
+    assert messages["issued"] == played["day"]["issued"]  # one SMS per token, no portal
+    assert messages["called"] > 0 and messages["slot_closed"] > 0
+    assert sum(messages.values()) == Notification.objects.count()
 
 
 def test_the_day_ends_with_nothing_in_play_and_sound(played):

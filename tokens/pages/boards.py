@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.db.models import Q
+from django.utils.translation import gettext
 
 from scheduling.models import Doctor, DoctorDay, Slot
 from tokens.models import EventKind, Status, Token
@@ -269,12 +270,32 @@ class DisplayPanel:
         return [t.number for t in day_calling_order(self.day)[:DISPLAY_NEXT]]
 
     @property
+    def announcement(self) -> str:
+        """What the hall's voice says when this number is called, in the active
+        language: "Token S H A 0 1 4, room 101" — the number spelled out, so that
+        speech synthesis reads it letter by letter and digit by digit."""
+        if not self.now_serving:
+            return ""
+        number = spell_out(self.now_serving)
+        if self.doctor.room:
+            return gettext("Token %(number)s, room %(room)s") % {
+                "number": number,
+                "room": self.doctor.room,
+            }
+        return gettext("Token %(number)s") % {"number": number}
+
+    @property
     def chars(self) -> int:
         """How many characters the panel's longest token number has (``SHA-014``: 7),
         within what the stylesheet sizes for: its numbers are scaled to fit."""
         numbers = [self.now_serving or "", *self.next_numbers]
         longest = max(len(self.doctor.code) + 4, *(len(n) for n in numbers))
         return min(max(longest, DISPLAY_CHARS[0]), DISPLAY_CHARS[1])
+
+
+def spell_out(number: str) -> str:
+    """ "S H A 0 1 4" from "SHA-014": its letters and digits one by one."""
+    return " ".join(c for c in number if c.isalnum())
 
 
 # Token numbers the board's type is sized for: "AB-001" to "ABCDEF-1234".

@@ -1,4 +1,5 @@
-"""Staff pages (issue 5): sign-in, desk, doctor's queue, hall display, token slip."""
+"""Staff pages (issue 5): sign-in, desk, doctor's queue, hall display, token slip; and
+the patient's status page."""
 
 from django.contrib.auth import views as auth_views
 from django.urls import path
@@ -10,7 +11,9 @@ from tokens.pages import (
     views_doctor,
     views_patients,
     views_slip,
+    views_status,
 )
+from tokens.pages.ratelimit import rate_limited
 from tokens.pages.screens import (
     conditional_screen,
     desk_version,
@@ -65,4 +68,18 @@ urlpatterns = [
     # Waiting hall and slip.
     path("display/", conditional_screen(display_version)(views_display.display), name="display"),
     path("tokens/<uuid:token_id>/slip/", views_slip.token_slip, name="token_slip"),
+    # The patient's own status page: public, by the token's public code (the slip's QR).
+    # Rate-limited per client address; a poll answered 304 does not count.
+    path(
+        "t/<str:code>/",
+        rate_limited("status", "OPD_STATUS_RATE", count_not_modified=False)(
+            conditional_screen(views_status.status_version)(views_status.token_status)
+        ),
+        name="token_status",
+    ),
+    path(
+        "t/<str:code>/cancel/",
+        rate_limited("status-cancel", "OPD_STATUS_CANCEL_RATE")(views_status.token_status_cancel),
+        name="token_status_cancel",
+    ),
 ]

@@ -150,6 +150,8 @@ class Command(BaseCommand):
             f"{_minutes(day['wait_median'])}, 90th percentile {_minutes(day['wait_p90'])}; "
             f"consultation mean {_minutes(day['consultation_mean'])}."
         )
+        messages = ", ".join(f"{kind} ×{n}" for kind, n in report["messages"].items())
+        self.stdout.write(f"Messages owed to patients and portals: {messages or 'none'}.")
         if report["refused"]:
             refused = ", ".join(f"{k} ×{n}" for k, n in report["refused"].items())
             self.stdout.write(f"Refused by the engine (expected in real life): {refused}.")
