@@ -3,50 +3,15 @@
 import django.db.models.deletion
 import notifications.models
 from django.conf import settings
-from django.contrib.auth.management import create_permissions
+from opd_project import group_permissions
 from django.db import migrations, models
 
 
 # The `admin` group (tokens 0002_roles) sees the outbox and may retry it ("change"
 # is what the admin's "Retry now" action asks for; the admin form stays read-only).
-# As in 0006: on a fresh database the permissions are created here first.
+# As in 0006, through opd_project.group_permissions.
 GROUP = "admin"
 GRANTS = {"notifications": {"webhookendpoint": ("view", "add", "change", "delete")}}
-
-
-def _permissions(apps, using: str):
-    app_config = apps.get_app_config("notifications")
-    models_module = getattr(app_config, "models_module", None)
-    app_config.models_module = models_module or True
-    try:
-        create_permissions(app_config, verbosity=0, using=using, apps=apps)
-    finally:
-        app_config.models_module = models_module
-    Permission = apps.get_model("auth", "Permission")
-    codenames = [f"{action}_webhookendpoint" for action in GRANTS["notifications"]["webhookendpoint"]]
-    found = list(
-        Permission.objects.using(using).filter(
-            content_type__app_label="notifications", codename__in=codenames
-        )
-    )
-    if len(found) != len(codenames):
-        raise RuntimeError(f"Permissions missing after create_permissions: {codenames}")
-    return found
-
-
-def grant(apps, schema_editor) -> None:
-    using = schema_editor.connection.alias
-    Group = apps.get_model("auth", "Group")
-    group, _ = Group.objects.using(using).get_or_create(name=GROUP)
-    group.permissions.add(*_permissions(apps, using))
-
-
-def revoke(apps, schema_editor) -> None:
-    using = schema_editor.connection.alias
-    Group = apps.get_model("auth", "Group")
-    group = Group.objects.using(using).filter(name=GROUP).first()
-    if group is not None:
-        group.permissions.remove(*_permissions(apps, using))
 
 
 class Migration(migrations.Migration):
@@ -76,5 +41,5 @@ class Migration(migrations.Migration):
                 'verbose_name': 'portal webhook endpoint',
             },
         ),
-        migrations.RunPython(grant, revoke),
+        group_permissions.grant_operation(GROUP, GRANTS),
     ]
