@@ -338,7 +338,8 @@ def grant_admin_group() -> None:
 
     editor = SchemaEditor()
     editor.connection = connection
-    migration.grant(apps, editor)
+    [grant] = migration.Migration.operations
+    grant.code(apps, editor)
 
 
 def test_it_lets_a_staff_login_of_the_admin_group_run_the_capacity_action(client, db):
