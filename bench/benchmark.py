@@ -303,8 +303,16 @@ def full_day(code: str, size: int, date: dt.date, staff):
         )
     # Outside the first slot, so the emergency still finds an allocated token to displace.
     seated = day.tokens.filter(status=Status.ALLOCATED).order_by("-seq").first()
-    token_check_in(token=seated, actor=staff, now=timezone.now())
+    token_check_in(token=seated, actor=staff, now=on_the_day(date))
     return day
+
+
+def on_the_day(date: dt.date) -> dt.datetime:
+    """07:30 on ``date``, before its first slot: a patient is checked in only on the
+    day of their token, and the bench's days lie ahead."""
+    from django.utils import timezone
+
+    return timezone.make_aware(dt.datetime.combine(date, dt.time(7, 30)))
 
 
 def day_shape(day) -> dict:
@@ -766,7 +774,6 @@ def figure_desk(cfg) -> dict:
 def desk_day(code: str, size: int, date: dt.date, staff):
     """A day of ``size`` tokens: a fifth completed, one in consultation, three tenths
     checked in, the rest allocated, and a waitlist."""
-    from django.utils import timezone
 
     from tokens.models import Status
     from tokens.services import token_call, token_check_in, token_complete, token_issue
@@ -775,7 +782,9 @@ def desk_day(code: str, size: int, date: dt.date, staff):
     _, day = make_doctor_day(code, date, slots, capacity, department="Bench desk")
     for i in range(size):
         source = "walk_in" if i % 4 == 3 else "online"
-        token_issue(day=day, patient=new_patient(), source=source, actor=staff, now=timezone.now())
+        token_issue(
+            day=day, patient=new_patient(), source=source, actor=staff, now=on_the_day(date)
+        )
     seated = list(
         day.tokens.filter(status__in=(Status.ALLOCATED, Status.CHECKED_IN)).order_by(
             "slot__start", "seq"
@@ -784,11 +793,11 @@ def desk_day(code: str, size: int, date: dt.date, staff):
     done, present = len(seated) // 5, len(seated) * 3 // 10
     for n, token in enumerate(seated[: done + 1 + present]):
         if token.status == Status.ALLOCATED:
-            token_check_in(token=token, actor=staff, now=timezone.now())
+            token_check_in(token=token, actor=staff, now=on_the_day(date))
         if n <= done:
-            token_call(token=token, actor=staff, now=timezone.now())
+            token_call(token=token, actor=staff, now=on_the_day(date))
         if n < done:
-            token_complete(token=token, actor=staff, now=timezone.now())
+            token_complete(token=token, actor=staff, now=on_the_day(date))
     return day
 
 

@@ -7,15 +7,16 @@
 
   var etags = new Map();
 
-  function key(detail) {
-    var target = detail.target || detail.elt;
-    return (detail.path || "") + "#" + ((target && target.id) || "");
+  // A region is its request's address and its HX-Target: the same pair htmx sends,
+  // read from the request's own headers on the way out and on the way back.
+  function key(path, headers) {
+    return (path || "") + "#" + ((headers && headers["HX-Target"]) || "");
   }
 
   document.addEventListener("htmx:configRequest", function (event) {
     var detail = event.detail;
     if (detail.verb !== "get") return;
-    var etag = etags.get(key(detail));
+    var etag = etags.get(key(detail.path, detail.headers));
     if (etag) detail.headers["If-None-Match"] = etag;
   });
 
@@ -24,7 +25,7 @@
     var config = detail.requestConfig;
     if (!config || config.verb !== "get" || !detail.xhr) return;
     var etag = detail.xhr.getResponseHeader("ETag");
-    var k = key({ path: config.path, target: detail.target, elt: detail.elt });
+    var k = key(config.path, config.headers);
     if (etag) etags.set(k, etag);
     else if (detail.xhr.status !== 304) etags.delete(k);
   });
