@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.utils import timezone
 
@@ -87,3 +88,16 @@ def admin_user(db):
 @pytest.fixture
 def portal_user(db):
     return make_user("portal", "portal")
+
+
+@pytest.fixture
+def boss(db):
+    """A superuser: the administrator of the Django admin tests."""
+    return get_user_model().objects.create_superuser("boss", "boss@example.org", "pw-123456")
+
+
+@pytest.fixture
+def admin_client(client, boss):
+    """The test client signed in as ``boss`` (replaces pytest-django's own)."""
+    client.force_login(boss)
+    return client

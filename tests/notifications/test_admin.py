@@ -1,7 +1,5 @@
 """The outbox in the admin: read-only, filterable, and "Retry now" for failed and dead ones."""
 
-import pytest
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
 from django_tasks_db.models import DBTaskResult
@@ -15,17 +13,6 @@ from tests.notifications.test_delivery import T0, recorded
 from tokens.models import NoticeStatus, Notification
 
 URL = "/admin/tokens/notification/"
-
-
-@pytest.fixture
-def boss(db):
-    return get_user_model().objects.create_superuser("boss", "boss@example.org", "pw-123456")
-
-
-@pytest.fixture
-def admin_client(client, boss):
-    client.force_login(boss)
-    return client
 
 
 def retry(client, notifications):

@@ -1,17 +1,9 @@
 import datetime as dt
 
 import pytest
-from django.contrib.auth import get_user_model
 
 from scheduling.models import RosterSession, Slot
 from tests.factories import DoctorFactory, make_day
-
-
-@pytest.fixture
-def admin_client(client, db):
-    user = get_user_model().objects.create_superuser("boss", "boss@example.org", "pw-123456")
-    client.force_login(user)
-    return client
 
 
 def test_slots_of_one_doctor_may_not_overlap(admin_client):

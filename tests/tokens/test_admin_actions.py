@@ -6,7 +6,6 @@ import importlib
 
 import pytest
 from django.apps import apps
-from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
 from django.db import connection
 
@@ -17,17 +16,6 @@ from tokens.services import day_cancel, token_issue
 
 SLOTS = "/admin/scheduling/slot/"
 DAYS = "/admin/scheduling/doctorday/"
-
-
-@pytest.fixture
-def boss(db):
-    return get_user_model().objects.create_superuser("boss", "boss@example.org", "pw-123456")
-
-
-@pytest.fixture
-def admin_client(client, boss):
-    client.force_login(boss)
-    return client
 
 
 def issue(day, source="online", slot=None):
