@@ -4,7 +4,8 @@ Part of the tokens service layer (docs/notifications.md). The engine
 (``tokens.services``) records a change's notices itself, inside the transaction
 that changes the tokens and after their events are saved:
 
-    notices.record(notices.notices_for_events(events, actor=actor))   # _issue, _record
+    notices.record(notices.notices_for_events([event], actor=actor))  # _record
+    notices.record(owed, written=True)  # a booking: written with its token (_store_issue)
     notices.record(notices.notices_for_delay(day, minutes, waiting, previous=previous))
 
 ``record`` stores the notifications and sends ``recorded``, still inside that
@@ -81,18 +82,18 @@ def notices_for_events(events: Iterable[TokenEvent], *, actor=None) -> list[Noti
     """The notifications ``events`` owe, not saved yet (``record`` saves them).
 
     One SMS per patient-affecting event, plus a webhook when the token was issued
-    by a portal client. The events must be saved (a notification points to its
-    event). Queries: none when every token is at hand (``event.token`` cached, with
-    its ``created_by_id``) and was issued by the system or by ``actor`` (the user
-    making the change, whose roles a request has already read); else at most two:
-    one that reads the issuers of tokens not at hand (a displaced token) together
-    with their roles, one for the roles of the other issuers."""
+    by a portal client. Each notification holds its event object, so the events
+    may still be unsaved: the notification takes the event's id when it is saved
+    after it (``record``), or is written in the same statement (the booking's
+    ``statements.write_issue``). Queries: none when every token is at hand
+    (``event.token`` cached, with its ``created_by_id``) and was issued by the
+    system or by ``actor`` (the user making the change, whose roles a request has
+    already read); else at most two: one that reads the issuers of tokens not at
+    hand (a displaced token) together with their roles, one for the roles of the
+    other issuers."""
     owed = [(event, EVENT_NOTICES[event.kind]) for event in events if event.kind in EVENT_NOTICES]
     if not owed:
         return []
-    unsaved = [event for event, _ in owed if event.pk is None]
-    if unsaved:
-        raise ValueError("Save the events first: a notification points to its event.")
     portal_tokens = _portal_issued({event.token_id: _issuer(event) for event, _ in owed}, actor)
     language = settings.OPD_NOTIFY_LANGUAGE
     notices = []
@@ -103,7 +104,7 @@ def notices_for_events(events: Iterable[TokenEvent], *, actor=None) -> list[Noti
         notices += [
             Notification(
                 token_id=event.token_id,
-                event_id=event.pk,
+                event=event,
                 kind=kind,
                 channel=channel,
                 language=language,
@@ -150,14 +151,18 @@ def notices_for_delay(
     return notices
 
 
-def record(notifications: list[Notification]) -> list[Notification]:
+def record(notifications: list[Notification], *, written: bool = False) -> list[Notification]:
     """Store ``notifications`` and have their delivery enqueued, in the caller's
-    transaction (call it inside the transaction of the change). Two INSERTs,
-    whatever their number: the notifications, and the one task that delivers them
-    (``notifications.tasks.deliver_each``); nothing at all for no notification."""
+    transaction (call it inside the transaction of the change), after the events
+    they point to. Two INSERTs, whatever their number: the notifications, and the
+    one task that delivers them (``notifications.tasks.deliver_each``); nothing at
+    all for no notification. ``written``: the caller's own statement already wrote
+    them, with their ids (a booking on PostgreSQL: ``statements.write_issue``), so
+    only their task is left to enqueue."""
     if not notifications:
         return notifications
-    Notification.objects.bulk_create(notifications)
+    if not written:
+        Notification.objects.bulk_create(notifications)
     recorded.send(sender=Notification, notifications=notifications)
     return notifications
 

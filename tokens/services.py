@@ -26,6 +26,7 @@ from tokens.models import (
     RANK,
     SEAT_HOLDING,
     EventKind,
+    Notification,
     Patient,
     Source,
     Status,
@@ -505,8 +506,8 @@ def _issue(
         )
         moved.append(move)
         events.append(event)
-    placement = _store_issue(person, token, events, victim, now=now)
-    notices.record(notices.notices_for_events(events, actor=actor))
+    owed = notices.notices_for_events(events, actor=actor)
+    placement = _store_issue(person, token, events, victim, owed, now=now)
     log_events_on_commit(events)
     board.seat(seat, +1)
     return IssueResult(token=token, moved=moved, placement=placement)
@@ -517,10 +518,12 @@ def _store_issue(
     token: Token,
     events: list[TokenEvent],
     victim: Token | None,
+    owed: list[Notification],
     *,
     now: dt.datetime,
 ) -> Placement | None:
-    """Write a booking: the person, the token, the displaced token and the events.
+    """Write a booking: the person, the token, the displaced token, the events and
+    the messages they owe (``owed``), whose delivery is then enqueued.
 
     PostgreSQL: one statement (``statements.write_issue``), which also counts the
     new token's place in the queue. Elsewhere (SQLite, in-process): the ORM, and
@@ -531,6 +534,7 @@ def _store_issue(
             token=token,
             events=events,
             victim=victim,
+            notifications=owed,
             ahead_params=ahead_params(token),
             at=now,
         )
@@ -542,6 +546,11 @@ def _store_issue(
         token._state.adding, token._state.db = False, connection.alias
         for event, event_id in zip(events, written.event_ids, strict=True):
             event.pk = event.id = event_id
+        for notification, notification_id in zip(owed, written.notification_ids, strict=True):
+            notification.pk = notification.id = notification_id
+            notification.event_id = notification.event.pk
+            notification._state.adding, notification._state.db = False, connection.alias
+        notices.record(owed, written=True)
         return placement_from_counts(token, written.ahead, now=now)
     token.patient = patient_register(
         name=person["name"], phone=person["phone"], external_id=person["external_id"]
@@ -550,6 +559,7 @@ def _store_issue(
     if victim is not None:
         victim.save(update_fields=["slot", "status", "displaced_count"])
     TokenEvent.objects.bulk_create(events)  # ids keep the booking's order
+    notices.record(owed)
     return None
 
 

@@ -22,10 +22,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
 from django.db import connection
 from django.db.models.base import ModelState
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from scheduling.models import Doctor, DoctorDay, Slot
-from tokens.models import ACTIVE, DISPLACEABLE, SEAT_HOLDING, Token
+from tokens.models import ACTIVE, DISPLACEABLE, SEAT_HOLDING, NoticeStatus, Notification, Token
 from tokens.roles import ROLES, remember_roles
 from tokens.selectors import ahead_sql
 
@@ -214,6 +215,7 @@ class Written:
     patient_id: int
     patient_name: str  # the registered spelling: nobody is renamed
     event_ids: list[int]
+    notification_ids: list[int]  # in the order of the ``notifications`` written
     ahead: tuple  # the counts of ``selectors.ahead_sql`` for the new token
 
 
@@ -228,8 +230,13 @@ _EVENT_COLUMNS = (
 )  # fmt: skip
 
 
+_NOTICE_COLUMNS = ("delivery_id", "token_id", "kind", "channel", "language")
+
+
 @cache
-def _write_sql(events: int, displacing: bool) -> str:
+def _write_sql(events: int, displacing: bool, notices: tuple[int, ...]) -> str:
+    """The booking's write; ``notices`` holds, per notification, the index of its
+    event among the ``events`` (whose ids the statement itself assigns)."""
     token_values = ", ".join(
         "p.id" if column == "patient_id" else f"%(t_{column})s" for column in _TOKEN_COLUMNS
     )
@@ -246,6 +253,27 @@ def _write_sql(events: int, displacing: bool) -> str:
         if displacing
         else ""
     )
+    # The outbox (docs/notifications.md): pending, due now (the clock's now, as the
+    # model's defaults: the engine's ``at`` is the change's own time), no data; each
+    # row's event id read back from ``e``, where ids follow the events' order.
+    notice_rows = ", ".join(
+        "("
+        + ", ".join(f"%(n{i}_{column})s" for column in _NOTICE_COLUMNS)
+        + f", (SELECT id FROM e ORDER BY id LIMIT 1 OFFSET {event}),"
+        + f" '{NoticeStatus.PENDING}', 0, %(n_now)s, '', '{{}}', %(n_now)s)"
+        for i, event in enumerate(notices)
+    )
+    notified = (
+        f""", n AS (
+  INSERT INTO tokens_notification ({", ".join(_NOTICE_COLUMNS)}, event_id, status,
+    attempts, next_attempt_at, last_error, data, created_at)
+  VALUES {notice_rows}
+  RETURNING id
+)"""
+        if notices
+        else ""
+    )
+    notification_ids = "ARRAY(SELECT n.id FROM n ORDER BY n.id)" if notices else "'{}'::int[]"
     return f"""
 WITH p AS (
   INSERT INTO tokens_patient AS x (name, name_key, phone, external_id, created_at)
@@ -260,8 +288,8 @@ WITH p AS (
 ){displaced}, e AS (
   INSERT INTO tokens_tokenevent ({", ".join(_EVENT_COLUMNS)}) VALUES {event_rows}
   RETURNING id
-)
-SELECT p.id, p.name, ARRAY(SELECT e.id FROM e ORDER BY e.id), ahead.*
+){notified}
+SELECT p.id, p.name, ARRAY(SELECT e.id FROM e ORDER BY e.id), {notification_ids}, ahead.*
 FROM p, ({ahead_sql()}) AS ahead
 """
 
@@ -272,11 +300,13 @@ def write_issue(
     token: Token,
     events: list,
     victim: Token | None,
+    notifications: list[Notification],
     ahead_params: dict[str, Any],
     at: dt.datetime,
 ) -> Written:
     """PostgreSQL: register the person, insert the token, move the displaced one,
-    and write every event of the booking — one statement, one round trip.
+    write every event of the booking and the messages they owe (``notifications``,
+    each holding its event among ``events``) — one statement, one round trip.
 
     Its final SELECT counts the tokens ahead of the new one (``selectors.ahead_sql``)
     in the statement's snapshot, which holds every other token of the day as the
@@ -295,11 +325,19 @@ def write_issue(
         params.update({f"e{i}_{column}": getattr(event, column) for column in _EVENT_COLUMNS})
     if victim is not None:
         params.update(v_id=victim.pk, v_slot=victim.slot_id, v_status=victim.status)
+    position = {id(event): i for i, event in enumerate(events)}
+    for i, notification in enumerate(notifications):
+        params.update(
+            {f"n{i}_{column}": getattr(notification, column) for column in _NOTICE_COLUMNS}
+        )
+    notices = tuple(position[id(notification.event)] for notification in notifications)
+    if notifications:
+        params["n_now"] = timezone.now()
     params.update(ahead_params)
     with connection.cursor() as cursor:
-        cursor.execute(_write_sql(len(events), victim is not None), params)
-        patient_id, name, event_ids, *ahead = cursor.fetchone()
-    return Written(patient_id, name, list(event_ids), tuple(ahead))
+        cursor.execute(_write_sql(len(events), victim is not None, notices), params)
+        patient_id, name, event_ids, notification_ids, *ahead = cursor.fetchone()
+    return Written(patient_id, name, list(event_ids), list(notification_ids), tuple(ahead))
 
 
 # --------------------------------------------------------------------------- API keys

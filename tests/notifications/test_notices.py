@@ -9,8 +9,8 @@ import tokens.services
 from tests.conftest import at
 from tests.factories import PatientFactory, issue, make_day, make_user, slots_of
 from tokens import roles
-from tokens.models import Channel, EventKind, NoticeKind, Status, Token, TokenEvent
-from tokens.notices import EVENT_NOTICES, SILENT, notices_for_delay, notices_for_events
+from tokens.models import Channel, EventKind, NoticeKind, Notification, Status, Token, TokenEvent
+from tokens.notices import EVENT_NOTICES, SILENT, notices_for_delay, notices_for_events, record
 from tokens.services import (
     day_cancel,
     day_close,
@@ -202,11 +202,35 @@ def test_the_language_comes_from_the_settings(day, events, outbox, settings):
     assert [n.language for n in notices_for_events(events.new())] == ["hi"]
 
 
-def test_unsaved_events_are_refused(day):
+def test_each_notice_of_a_displacing_booking_points_to_the_event_that_owes_it(
+    day, outbox, portal_user
+):
+    # On PostgreSQL the booking writes its notices in the statement that assigns its
+    # events' ids: each must still point to its own event.
+    first = slots_of(day)[0]
+    issue(day, slot=first), book(day, portal_user, slot_id=first.pk)
+    outbox.new()
+    issue(day, "paid", slot=first)
+    notices = outbox.new()
+    ISSUED, DISPLACED = NoticeKind.ISSUED, NoticeKind.DISPLACED
+    assert [(n.kind, n.channel) for n in notices] == [
+        (ISSUED, SMS), (DISPLACED, SMS), (DISPLACED, WEBHOOK)
+    ]  # fmt: skip
+    for notice in notices:
+        event = TokenEvent.objects.get(pk=notice.event_id)
+        assert (event.token_id, EVENT_NOTICES[event.kind]) == (notice.token_id, notice.kind)
+
+
+def test_notices_of_unsaved_events_take_their_ids_when_recorded_after_them(day):
     token = issue(day)
-    event = TokenEvent(token=token, day=day, kind="issued", to_status=token.status, at=at(8))
-    with pytest.raises(ValueError, match="Save the events first"):
-        notices_for_events([event])
+    event = TokenEvent(token=token, day=day, kind="called", to_status=token.status, at=at(8))
+    [notice] = notices_for_events([event])
+    with pytest.raises(ValueError, match="unsaved related object"):
+        record([notice])  # the event first: a notice never points to nothing
+    event.save()
+    [notice] = notices_for_events([event])
+    record([notice])
+    assert Notification.objects.get(pk=notice.pk).event_id == event.pk
 
 
 def test_events_with_their_tokens_at_hand_cost_no_query_for_the_system(
