@@ -272,6 +272,10 @@ if OPD_REDIS_URL:
             "LOCATION": OPD_REDIS_URL,
         }
     }
+    # Sessions read from Redis, written through to the database: a screen's poll
+    # (every 5 s, docs/pages.md) costs no session query. Without Redis each worker
+    # would keep its own copy, and a sign-out would not reach the others.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

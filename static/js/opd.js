@@ -24,11 +24,33 @@
     return region.querySelector("details[open]") !== null;
   }
 
+  // Regions marked data-pulse do not poll themselves: the desk's pulse (one poll for
+  // the whole page, answered 304 while the day is unchanged) fires "deskChanged",
+  // and they refresh then — or, while someone works in them, at the first tick
+  // after. A region refreshed by its own action meanwhile is a new element, no
+  // longer marked stale.
+  function refreshStale() {
+    document.querySelectorAll("[data-pulse][data-stale]").forEach(function (region) {
+      if (busy(region)) return;
+      delete region.dataset.stale;
+      window.htmx.trigger(region, "refreshDue");
+    });
+  }
+
+  document.addEventListener("deskChanged", function () {
+    if (!window.htmx) return;
+    document.querySelectorAll("[data-pulse]").forEach(function (region) {
+      region.dataset.stale = "1";
+    });
+    refreshStale();
+  });
+
   setInterval(function () {
     if (!window.htmx) return;
     document.querySelectorAll("[data-poll]").forEach(function (region) {
       if (!busy(region)) window.htmx.trigger(region, "refreshDue");
     });
+    refreshStale();
   }, POLL_MS);
 
   // <select data-autosubmit>: choosing submits its form (the doctor picker).

@@ -16,7 +16,9 @@
   document.addEventListener("htmx:configRequest", function (event) {
     var detail = event.detail;
     if (detail.verb !== "get") return;
-    var etag = etags.get(key(detail.path, detail.headers));
+    // A page may seed a region's first poll with the ETag of what it just rendered
+    // (the desk's pulse: data-etag), so that the poll is a 304 unless it changed.
+    var etag = etags.get(key(detail.path, detail.headers)) || detail.elt.dataset.etag;
     if (etag) detail.headers["If-None-Match"] = etag;
   });
 

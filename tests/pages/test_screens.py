@@ -2,12 +2,20 @@
 other desk on its very next poll (tokens.pages.screens)."""
 
 import datetime as dt
+import html
+import re
 
 import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import PatientFactory, make_day
+from tests.factories import PatientFactory, make_day, make_user
 from tests.pages.conftest import htmx_target
+from tokens.models import Status
+from tokens.roles import RECEPTION
 from tokens.services import day_set_delay, token_issue
 
 pytestmark = pytest.mark.django_db
@@ -95,3 +103,48 @@ def test_a_full_page_load_always_renders(desk, today_day):
 def test_a_signed_out_poll_still_goes_to_sign_in(client, today_day):
     response = poll(client, desk_url(today_day), "slot-board", '"anything"')
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_the_desk_polls_once_and_its_pulse_tells_the_regions_when_the_day_changed(desk, today_day):
+    page = desk.get(desk_url(today_day)).content.decode()
+    # One timer for the whole desk: its regions wait for the pulse's "deskChanged".
+    assert page.count('hx-trigger="every 5s"') == 1
+    assert page.count("deskChanged from:body") == 3  # slot board, calling order, waitlist
+    assert re.search(r'id="token-list"[^>]*data-pulse', page)  # opd.js: not while busy
+    pulse = re.search(r'<div id="desk-pulse"[^>]*>', page).group(0)
+    url = html.unescape(re.search(r'hx-get="([^"]+)"', pulse).group(1))
+    seeded = html.unescape(re.search(r'data-etag="([^"]+)"', pulse).group(1))
+    quiet = poll(desk, url, "desk-pulse", seeded)  # the page's first poll
+    assert quiet.status_code == 304 and quiet["ETag"] == seeded
+    token_issue(day=today_day, patient=PatientFactory(), source="walk_in", now=early())
+    changed = poll(desk, url, "desk-pulse", seeded)
+    assert changed.status_code == 200 and "deskChanged" in changed["HX-Trigger"]
+    assert poll(desk, url, "desk-pulse", changed["ETag"]).status_code == 304
+
+
+CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def test_a_region_rendered_for_one_desk_is_served_to_the_next_with_its_own_csrf_token(
+    reception_user, today_day
+):
+    token = token_issue(day=today_day, patient=PatientFactory(), source="online", now=early()).token
+    first_desk, second_desk = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    first_desk.force_login(reception_user)
+    second_desk.force_login(make_user("omar", RECEPTION))
+    first = poll(first_desk, desk_url(today_day), "token-list")
+    with CaptureQueriesContext(connection) as queries:
+        second = poll(second_desk, desk_url(today_day), "token-list")
+    # Not rendered again: no token was read for the second desk.
+    assert not [q for q in queries if "tokens_token" in q["sql"]]
+    assert CSRF_INPUT.sub("", first.content.decode()) == CSRF_INPUT.sub("", second.content.decode())
+    theirs, own = (
+        CSRF_INPUT.findall(first.content.decode()),
+        CSRF_INPUT.findall(second.content.decode()),
+    )
+    assert theirs and own
+    check_in = reverse("desk_check_in", args=[token.pk])
+    assert second_desk.post(check_in, {"csrfmiddlewaretoken": theirs[0]}).status_code == 403
+    second_desk.post(check_in, {"csrfmiddlewaretoken": own[0], "next": desk_url(today_day)})
+    token.refresh_from_db()
+    assert token.status == Status.CHECKED_IN

@@ -11,17 +11,28 @@ on every poll; htmx then swaps in the same content.
 
 Only htmx GETs are conditional: a full page load always renders, so a message left
 by a form post without JavaScript is never hidden behind a 304.
+
+A region that did change is rendered once for every screen showing it, not once per
+screen: the rendered fragment is kept in the cache (Redis with ``OPD_REDIS_URL``,
+shared by every worker; else each worker's memory), keyed by what was asked (address,
+``HX-Target``, language), the doctor-days' version and the minute; the one thing in
+it that belongs to a person, the CSRF token of its forms, is put back per request.
+Access is checked before: ``version_of`` runs the page's own role check.
 """
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Callable
 from functools import wraps
 
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.middleware.csrf import get_token
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import parse_etags, quote_etag
+from django.utils.translation import get_language
 
 from tokens.pages.access import check_desk_user, check_doctor_user
 from tokens.selectors import days_version
@@ -29,9 +40,21 @@ from tokens.selectors import days_version
 VersionOf = Callable[[HttpRequest], str | None]
 
 
-def conditional_screen(version_of: VersionOf) -> Callable:
+# How long a shared render is kept: its key holds the minute, so it is never served
+# after its minute has turned; this only bounds the memory it holds.
+SHARED_SECONDS = 120
+# A rendered fragment's CSRF inputs, whose value is the requesting person's.
+_CSRF_VALUE = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
+_CSRF_SLOT = b"\x00csrf\x00"
+
+
+def conditional_screen(version_of: VersionOf, *, shared: bool = True) -> Callable:
     """Answer an htmx poll with 304 while ``version_of(request)`` — None: always
-    render — and the minute are unchanged; tag every rendered answer with its ETag."""
+    render — and the minute are unchanged; tag every rendered answer with its ETag.
+    ``shared``: a region rendered for one screen is served to every screen asking
+    the same of the same version (the module's docstring); off for a view whose
+    answer carries more than its body (the patient's status page sets its language
+    cookie)."""
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
@@ -41,13 +64,15 @@ def conditional_screen(version_of: VersionOf) -> Callable:
             version = version_of(request)
             if version is None:
                 return view(request, *args, **kwargs)
-            etag = _etag(request, version)
+            etag = screen_etag(request.get_full_path(), request.htmx.target, request, version)
             if etag in parse_etags(request.headers.get("If-None-Match", "")):
                 response = HttpResponseNotModified()
+            elif shared:
+                response = _shared_render(request, version, lambda: view(request, *args, **kwargs))
             else:
                 response = view(request, *args, **kwargs)
-                if response.status_code != 200:
-                    return response
+            if response.status_code not in (200, 304):
+                return response
             response["ETag"] = etag
             patch_cache_control(response, private=True, no_cache=True)
             patch_vary_headers(response, ("HX-Request", "HX-Target"))
@@ -58,16 +83,45 @@ def conditional_screen(version_of: VersionOf) -> Callable:
     return decorator
 
 
+def screen_etag(path: str, target: str | None, request: HttpRequest, version: str) -> str:
+    """The ETag of what ``path`` answers for ``target`` to this request's user, while
+    its doctor-days are at ``version`` (a page seeds its pulse's first poll with it)."""
+    asked = "|".join((path, target or "", str(request.user.pk), version))
+    digest = hashlib.blake2b(asked.encode(), digest_size=8).hexdigest()
+    return quote_etag(f"{digest}-{_minute()}")
+
+
 def _minute() -> int:
     return int(timezone.now().timestamp() // 60)
 
 
-def _etag(request: HttpRequest, version: str) -> str:
-    asked = "|".join(
-        (request.get_full_path(), request.htmx.target or "", str(request.user.pk), version)
-    )
-    digest = hashlib.blake2b(asked.encode(), digest_size=8).hexdigest()
-    return quote_etag(f"{digest}-{_minute()}")
+def _shared_render(
+    request: HttpRequest, version: str, render: Callable[[], HttpResponse]
+) -> HttpResponse:
+    """The region from the shared cache, or rendered and kept there (200 answers
+    that set nothing but their body: no htmx header, no cookie)."""
+    asked = "|".join((request.get_full_path(), request.htmx.target or "", get_language(), version))
+    key = "screen:" + hashlib.blake2b(asked.encode(), digest_size=16).hexdigest()
+    key += f":{_minute()}"
+    kept = cache.get(key)
+    if kept is None:
+        response = render()
+        if (
+            response.status_code != 200
+            or response.cookies
+            or getattr(response, "streaming", False)
+            or any(header.startswith("HX-") for header in response.headers)
+        ):
+            return response
+        kept = (
+            _CSRF_VALUE.sub(rb"\1" + _CSRF_SLOT + rb"\2", response.content),
+            response["Content-Type"],
+        )
+        cache.set(key, kept, SHARED_SECONDS)
+    body, content_type = kept
+    if _CSRF_SLOT in body:
+        body = body.replace(_CSRF_SLOT, get_token(request).encode())
+    return HttpResponse(body, content_type=content_type)
 
 
 def _int(value: str | None) -> int | None:

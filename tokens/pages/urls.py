@@ -73,7 +73,7 @@ urlpatterns = [
     path(
         "t/<str:code>/",
         rate_limited("status", "OPD_STATUS_RATE", count_not_modified=False)(
-            conditional_screen(views_status.status_version)(views_status.token_status)
+            conditional_screen(views_status.status_version, shared=False)(views_status.token_status)
         ),
         name="token_status",
     ),

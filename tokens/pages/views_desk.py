@@ -30,8 +30,10 @@ from tokens.pages.access import check_desk_user
 from tokens.pages.boards import DeskBoard, token_row
 from tokens.pages.forms import DeskFilterForm, IssueForm, ReallocateForm
 from tokens.pages.htmx import announce, inline_status, render_page_or_partial, token_error_fragment
+from tokens.pages.screens import screen_etag
 from tokens.pages.status import DESK_PAGE, with_status
 from tokens.roles import allowed_sources
+from tokens.selectors import days_version
 from tokens.services import (
     IssueResult,
     token_book,
@@ -44,6 +46,9 @@ from tokens.services import (
 DESK_TEMPLATE = "tokens/desk.html"
 # Regions of the desk that refresh themselves; an htmx GET names one in HX-Target.
 DESK_REGIONS = ("desk", "slot-board", "token-list", "waitlist", "calling-order", "issue-panel")
+# The desk's one poll: answered 304 while its day is unchanged, else it tells the
+# regions to refresh ("deskChanged").
+PULSE = "desk-pulse"
 ACTIONS = {
     "check_in": (token_check_in, "checked in"),
     "cancel": (token_cancel, "cancelled"),
@@ -140,6 +145,10 @@ def _context(
 def desk(request: HttpRequest) -> HttpResponse:
     """The desk page, or one of its regions (named by HX-Target) for htmx."""
     check_desk_user(request.user)
+    if request.htmx and request.htmx.target == PULSE:
+        # Reached only when the desk's day changed (else 304, screens.py): the
+        # regions listening for it refresh (docs/pages.md, "Live refresh").
+        return announce(HttpResponse(), "deskChanged")
     form = DeskFilterForm(request.GET)
     if not form.is_valid():
         state = _resolve({})
@@ -157,7 +166,7 @@ def desk(request: HttpRequest) -> HttpResponse:
     if request.GET.get("issued"):
         # After a normal (no-JS) POST the redirect names the new token to show it.
         issued = _issued_token(request.GET["issued"])
-    context = _context(request, state, issued=issued)
+    context = _context(request, state, issued=issued, pulse_etag=_pulse_etag(request, state))
     target = request.htmx.target if request.htmx else None
     partial = target if target in DESK_REGIONS else "desk"
     response = render_page_or_partial(request, DESK_TEMPLATE, context, partial=partial)
@@ -167,6 +176,15 @@ def desk(request: HttpRequest) -> HttpResponse:
         # still name the doctor of the department before.
         response = push_url(response, state.url)
     return response
+
+
+def _pulse_etag(request: HttpRequest, state: DeskState) -> str | None:
+    """The pulse's ETag for the day as it is before the page renders it: its first
+    poll is then a 304 unless the day changed meanwhile."""
+    if state.doctor is None or state.q:
+        return None
+    version = days_version(date=state.date, doctor_ids=[state.doctor.pk])
+    return screen_etag(state.url, PULSE, request, version) if version else None
 
 
 def _issued_token(value: str) -> IssueResult | None:
