@@ -243,7 +243,8 @@ CONTENT_SECURITY_POLICY = {
 AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out sign-in before any password is checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading a session's user and roles in one query.
+    "tokens.auth_backends.RolesBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("OPD_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("OPD_LOGIN_LOCKOUT_MINUTES", 15))

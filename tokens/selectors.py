@@ -13,15 +13,12 @@ from django.db.models import (
     DurationField,
     ExpressionWrapper,
     F,
-    FilteredRelation,
-    Max,
     Q,
     QuerySet,
-    Sum,
 )
 from django.utils import timezone
 
-from scheduling.models import Doctor, DoctorDay, Slot
+from scheduling.models import DoctorDay, Slot
 from tokens.models import CALLING_ORDER, SEAT_HOLDING, WAITLIST_ORDER, Status, Token
 
 # Below this many finished consultations the slot's own pace (length ÷ capacity)
@@ -69,35 +66,6 @@ def bookable_q(now: dt.datetime) -> Q:
         & (Q(day__date__gt=local.date()) | Q(day__date=local.date(), end__gt=local.time()))
         & Q(occupied__lt=F("capacity"))
     )
-
-
-def days_version(
-    *,
-    date: dt.date,
-    doctor_ids: list[int] | None = None,
-    department_id: int | None = None,
-    user_id: int | None = None,
-) -> str | None:
-    """A fingerprint of the active doctors named (by id, department or linked login)
-    and their doctor-days of ``date``: it changes with every change the engine
-    commits on those days (each bumps its day's ``version``), when a day is created
-    and when a doctor joins or leaves. One query; None when no doctor matches. The
-    screens' ETag (``tokens.pages.screens``)."""
-    doctors = Doctor.objects.filter(active=True)
-    if doctor_ids is not None:
-        doctors = doctors.filter(pk__in=doctor_ids)
-    if department_id is not None:
-        doctors = doctors.filter(department_id=department_id)
-    if user_id is not None:
-        doctors = doctors.filter(user_id=user_id)
-    row = doctors.annotate(
-        that_day=FilteredRelation("days", condition=Q(days__date=date))
-    ).aggregate(
-        doctors=Count("pk"), top=Max("pk"), days=Count("that_day"), version=Sum("that_day__version")
-    )
-    if not row["doctors"]:
-        return None
-    return "{doctors}.{top}.{days}.{version}".format(**row)
 
 
 def day_slots(day: DoctorDay) -> list[Slot]:

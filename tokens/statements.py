@@ -1,4 +1,5 @@
-"""The engine's hand-written SQL: the lock, the booking's one read and its one write.
+"""The engine's hand-written SQL: the lock, the booking's one read and its one write;
+the screens' version and the signed-in user with their roles (what every poll pays).
 
 Part of the tokens service layer: every decision stays in ``tokens.services``; these
 functions only fetch and store what it decides on. A booking is the hot path of the
@@ -340,7 +341,48 @@ def write_issue(
     return Written(patient_id, name, list(event_ids), list(notification_ids), tuple(ahead))
 
 
-# --------------------------------------------------------------------------- API keys
+# --------------------------------------------------------------------------- screens
+
+
+def days_version(
+    *,
+    date: dt.date,
+    doctor_ids: list[int] | None = None,
+    department_id: int | None = None,
+    user_id: int | None = None,
+) -> str | None:
+    """A fingerprint of the active doctors named (by id, department or linked login)
+    and their doctor-days of ``date``: it changes with every change the engine
+    commits on those days (each bumps its day's ``version``), when a day is created
+    and when a doctor joins or leaves. One query; None when no doctor matches. The
+    screens' ETag (``tokens.pages.screens``): every screen pays it every 5 s."""
+    where, params = ["doc.active"], [connection.ops.adapt_datefield_value(date)]
+    if doctor_ids is not None:
+        if not doctor_ids:
+            return None
+        where.append(f"doc.id IN ({', '.join(['%s'] * len(doctor_ids))})")
+        params += doctor_ids
+    if department_id is not None:
+        where.append("doc.department_id = %s")
+        params.append(department_id)
+    if user_id is not None:
+        where.append("doc.user_id = %s")
+        params.append(user_id)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COUNT(*), MAX(doc.id), COUNT(d.id), SUM(d.version) "
+            "FROM scheduling_doctor doc LEFT JOIN scheduling_doctorday d "
+            "ON d.doctor_id = doc.id AND d.date = %s "
+            f"WHERE {' AND '.join(where)}",
+            params,
+        )
+        doctors, top, days, version = cursor.fetchone()
+    if not doctors:
+        return None
+    return f"{doctors}.{top}.{days}.{version}"
+
+
+# --------------------------------------------------------------------------- users
 
 _USER_FIELDS = (
     "id", "password", "last_login", "is_superuser", "username", "first_name", "last_name",
@@ -348,24 +390,28 @@ _USER_FIELDS = (
 )  # fmt: skip
 
 
+# Where a user is found: by API key (the portal's every request) or by id (the
+# session of every signed-in page and screen poll).
+_USER_BY = {
+    "key": "FROM authtoken_token k JOIN auth_user u ON u.id = k.user_id WHERE k.key = %s",
+    "id": "FROM auth_user u WHERE u.id = %s",
+}
+
+
 @cache
-def _api_key_sql() -> str:
+def _user_sql(by: str) -> str:
     has_role = [
         "EXISTS (SELECT 1 FROM auth_user_groups ug JOIN auth_group g ON g.id = ug.group_id "
         f"WHERE ug.user_id = u.id AND g.name = '{role}')"  # our role names, never input
         for role in ROLES
     ]
-    return (
-        f"SELECT {', '.join(f'u.{name}' for name in _USER_FIELDS)}, {', '.join(has_role)} "
-        "FROM authtoken_token k JOIN auth_user u ON u.id = k.user_id WHERE k.key = %s"
-    )
+    columns = [f"u.{name}" for name in _USER_FIELDS] + has_role
+    return f"SELECT {', '.join(columns)} {_USER_BY[by]}"
 
 
-def api_key_user(key: str) -> AbstractUser | None:
-    """The user of an API key with its roles (``roles.user_roles``) in one query;
-    None for an unknown key. Every API request of the portal starts here."""
+def _user_with_roles(by: str, value: Any) -> AbstractUser | None:
     with connection.cursor() as cursor:
-        cursor.execute(_api_key_sql(), [key])
+        cursor.execute(_user_sql(by), [value])
         row = cursor.fetchone()
     if row is None:
         return None
@@ -376,3 +422,16 @@ def api_key_user(key: str) -> AbstractUser | None:
     held = {role for role, has in zip(ROLES, row[len(_USER_FIELDS) :], strict=True) if has}
     remember_roles(user, held)
     return user
+
+
+def api_key_user(key: str) -> AbstractUser | None:
+    """The user of an API key with its roles (``roles.user_roles``) in one query;
+    None for an unknown key. Every API request of the portal starts here."""
+    return _user_with_roles("key", key)
+
+
+def user_with_roles(user_id: int) -> AbstractUser | None:
+    """The user with this id and their roles (``roles.user_roles``) in one query;
+    None when there is none. Every signed-in request starts here
+    (``tokens.auth_backends.RolesBackend``)."""
+    return _user_with_roles("id", user_id)

@@ -41,6 +41,7 @@ ENGINE_BUDGET = 10 + 2 * OUTBOX
 BOOKING_STATEMENTS = 5 + 1
 API_BOOKING_STATEMENTS = 6 + 1
 PAGE_BUDGET = 15  # the desk page, whatever the size of the day
+SCREEN_POLL = 3  # an unchanged screen's poll
 SIZES = (10, 200)
 DATE = timezone.localdate() + dt.timedelta(days=1)  # pages and API refuse the past
 
@@ -139,6 +140,22 @@ def test_the_desk_page_costs_the_same_on_a_full_day(client, reception_user):
 
     counts = per_size(measure)
     assert counts[0] == counts[1] <= PAGE_BUDGET
+
+
+def test_an_unchanged_desks_poll_costs_three_queries_on_a_full_day(client, reception_user):
+    # Its session, its user with their roles (as signed in through the form), the days'
+    # version: nothing of the day is read (docs/pages.md, "Live refresh").
+    client.force_login(reception_user, backend="tokens.auth_backends.RolesBackend")
+
+    def measure(day) -> int:
+        url = f"/desk/?doctor={day.doctor_id}&date={DATE}"
+        headers = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "desk-pulse"}
+        etag = client.get(url, **headers)["ETag"]
+        poll = lambda: client.get(url, HTTP_IF_NONE_MATCH=etag, **headers)  # noqa: E731
+        assert poll().status_code == 304
+        return count(poll)
+
+    assert per_size(measure) == [SCREEN_POLL, SCREEN_POLL]
 
 
 def test_the_slot_list_api_costs_the_same_on_a_full_day(client, reception_user):

@@ -35,7 +35,7 @@ from django.utils.http import parse_etags, quote_etag
 from django.utils.translation import get_language
 
 from tokens.pages.access import check_desk_user, check_doctor_user
-from tokens.selectors import days_version
+from tokens.statements import days_version
 
 VersionOf = Callable[[HttpRequest], str | None]
 

@@ -33,7 +33,6 @@ from tokens.pages.htmx import announce, inline_status, render_page_or_partial, t
 from tokens.pages.screens import screen_etag
 from tokens.pages.status import DESK_PAGE, with_status
 from tokens.roles import allowed_sources
-from tokens.selectors import days_version
 from tokens.services import (
     IssueResult,
     token_book,
@@ -42,6 +41,7 @@ from tokens.services import (
     token_mark_no_show,
     token_reallocate,
 )
+from tokens.statements import days_version
 
 DESK_TEMPLATE = "tokens/desk.html"
 # Regions of the desk that refresh themselves; an htmx GET names one in HX-Target.

@@ -28,8 +28,8 @@ from tokens.pages.languages import (
 )
 from tokens.pages.patient_status import PATIENT_CANCEL_REASON, PatientStatus
 from tokens.public_codes import public_code_uuid, token_from_public_code, token_public_code
-from tokens.selectors import days_version
 from tokens.services import token_cancel
+from tokens.statements import days_version
 
 STATUS_TEMPLATE = "tokens/status.html"
 
