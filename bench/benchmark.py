@@ -924,6 +924,7 @@ def render_cpu(result: dict) -> str:
 
 DESK_REGIONS = ("slot-board", "token-list", "waitlist", "calling-order")
 PULSE = "desk-pulse"
+BROWSER = {"Accept-Encoding": "gzip, deflate, br"}  # what Chromium sends
 POLL_SECONDS = 5.0
 
 
@@ -962,7 +963,7 @@ def run_screens(spec: dict) -> dict:
     deadline = start + spec["seconds"]
 
     def ask(screen: int, path: str, target: str, extra: dict, wanted: float) -> str:
-        headers = {"HX-Request": "true", "HX-Target": target, **extra}
+        headers = {"HX-Request": "true", "HX-Target": target, **BROWSER, **extra}
         if (screen, target) in etags:
             headers["If-None-Match"] = etags[screen, target]
         status, _, etag = _poll(spec["port"], path, headers)
