@@ -436,7 +436,11 @@ def _bodies(spec: dict, client: int) -> list[bytes | None]:
                 "date": booking["date"],
                 "source": "online",
                 # Unique per request: a second booking of one phone on a day is a 409.
-                "patient": {"name": "Load Patient", "phone": f"+9{run:03d}{client:03d}{i:06d}"},
+                # An Indian mobile's length whatever the run (docs/api.md: possible numbers).
+                "patient": {
+                    "name": "Load Patient",
+                    "phone": f"+91{run % 100:02d}{client:02d}{i:06d}",
+                },
             }
         ).encode()
         for i in range(count)
