@@ -163,3 +163,20 @@ def test_a_large_shared_region_goes_compressed_to_a_browser_that_takes_gzip(desk
     assert gzip.decompress(packed.content) == plain.content
     assert len(packed.content) * 5 < len(plain.content)
     assert "Accept-Encoding" in packed["Vary"] and packed["ETag"] == plain["ETag"]
+
+
+def test_every_form_of_a_shared_region_posts_through_htmx(desk, doctor_user, today_day):
+    # A shared copy has no CSRF input: a form in it must post with htmx, which sends
+    # the page's token in a header (a plain POST would be refused).
+    for _ in range(3):
+        token_issue(day=today_day, patient=PatientFactory(), source="walk_in", now=early())
+    doctor = Client()
+    doctor.force_login(doctor_user)
+    regions = [
+        poll(desk, desk_url(today_day), "token-list"),
+        poll(doctor, "/doctor/", "doctor-queue"),
+    ]
+    for region in regions:
+        forms = re.findall(r"<form\b[^>]*>", region.content.decode())
+        posts = [form for form in forms if 'method="post"' in form]
+        assert posts and all("hx-post=" in form for form in posts)
