@@ -91,7 +91,8 @@ def test_the_issue_form_asks_who_is_on_the_typed_phone(desk, day):
     params = {"doctor": day.doctor.pk, "date": f"{DAY:%Y-%m-%d}"}
     html = desk.get("/desk/", params).content.decode()
     assert f'hx-get="{PEOPLE_URL}"' in html
-    assert 'hx-trigger="keyup changed delay:300ms, change"' in html
+    # Typed, pasted or autofilled; not again on leaving the field (Tab to the people).
+    assert 'hx-trigger="input changed delay:300ms"' in html
     assert 'hx-target="#phone-people"' in html
     assert '<div id="phone-people" class="phone-people" aria-live="polite"></div>' in html
 
