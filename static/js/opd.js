@@ -154,6 +154,10 @@
       target.focus();
       if (target.select) target.select();
     } else {
+      // A key pressed right after an action can reach a button that htmx has just
+      // swapped in and not yet wired: the click would post the form without htmx and
+      // reload the page. Wire it first (htmx.process is idempotent).
+      if (window.htmx) window.htmx.process(target.form || target);
       target.focus();
       target.click();
     }
