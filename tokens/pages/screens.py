@@ -159,10 +159,19 @@ def desk_version(request: HttpRequest) -> str | None:
     if not request.user.is_authenticated:
         return None  # the view sends the browser to sign in
     check_desk_user(request.user)
-    doctor = _int(request.GET.get("doctor"))
-    if doctor is None or request.GET.get("q"):
+    return desk_day_version(
+        doctor_id=_int(request.GET.get("doctor")),
+        date=_date(request.GET.get("date")),
+        q=request.GET.get("q"),
+    )
+
+
+def desk_day_version(*, doctor_id: int | None, date: dt.date, q: str | None) -> str | None:
+    """The version a desk's regions and pulse are tagged with: its doctor's day; none
+    (always rendered) without a doctor or for a search, which spans every doctor."""
+    if doctor_id is None or q:
         return None
-    return days_version(date=_date(request.GET.get("date")), doctor_ids=[doctor])
+    return days_version(date=date, doctor_ids=[doctor_id])
 
 
 def doctor_version(request: HttpRequest) -> str | None:

@@ -30,7 +30,7 @@ from tokens.pages.access import check_desk_user
 from tokens.pages.boards import DeskBoard, token_row
 from tokens.pages.forms import DeskFilterForm, IssueForm, ReallocateForm
 from tokens.pages.htmx import announce, inline_status, render_page_or_partial, token_error_fragment
-from tokens.pages.screens import screen_etag
+from tokens.pages.screens import desk_day_version, screen_etag
 from tokens.pages.status import DESK_PAGE, with_status
 from tokens.roles import allowed_sources
 from tokens.services import (
@@ -41,7 +41,6 @@ from tokens.services import (
     token_mark_no_show,
     token_reallocate,
 )
-from tokens.statements import days_version
 
 DESK_TEMPLATE = "tokens/desk.html"
 # Regions of the desk that refresh themselves; an htmx GET names one in HX-Target.
@@ -166,9 +165,11 @@ def desk(request: HttpRequest) -> HttpResponse:
     if request.GET.get("issued"):
         # After a normal (no-JS) POST the redirect names the new token to show it.
         issued = _issued_token(request.GET["issued"])
-    context = _context(request, state, issued=issued, pulse_etag=_pulse_etag(request, state))
     target = request.htmx.target if request.htmx else None
     partial = target if target in DESK_REGIONS else "desk"
+    # Only the whole desk holds the pulse: a region's render needs no version read.
+    pulse = _pulse_etag(request, state) if partial == "desk" else None
+    context = _context(request, state, issued=issued, pulse_etag=pulse)
     response = render_page_or_partial(request, DESK_TEMPLATE, context, partial=partial)
     if request.htmx and partial == "desk":
         # The filters changed: the address bar gets the state shown (a department
@@ -181,9 +182,8 @@ def desk(request: HttpRequest) -> HttpResponse:
 def _pulse_etag(request: HttpRequest, state: DeskState) -> str | None:
     """The pulse's ETag for the day as it is before the page renders it: its first
     poll is then a 304 unless the day changed meanwhile."""
-    if state.doctor is None or state.q:
-        return None
-    version = days_version(date=state.date, doctor_ids=[state.doctor.pk])
+    doctor_id = state.doctor.pk if state.doctor else None
+    version = desk_day_version(doctor_id=doctor_id, date=state.date, q=state.q)
     return screen_etag(state.url, PULSE, request, version) if version else None
 
 
