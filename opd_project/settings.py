@@ -334,11 +334,12 @@ for _name in ("OPD_STATUS_RATE", "OPD_STATUS_CANCEL_RATE"):
         raise ImproperlyConfigured(f"{_name}={globals()[_name]!r}: use e.g. 60/min, or off")
 
 # --- notifications: the outbox and its delivery (docs/notifications.md) ---
-# Django's Tasks API on the database backend: `manage.py db_worker` runs the queue.
+# Django's Tasks API on the database backend (django-tasks-db's, enqueueing with one
+# INSERT: notifications/backend.py): `manage.py db_worker` runs the queue.
 # Enqueueing writes a row in the caller's transaction: a rolled-back change leaves
 # no task behind, a committed one never loses its task.
 TASKS = {
-    "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]},
+    "default": {"BACKEND": "notifications.backend.DatabaseBackend", "QUEUES": ["default"]},
 }
 # The language of the messages (a department's own default may come later).
 OPD_NOTIFY_LANGUAGE = env_str("OPD_NOTIFY_LANGUAGE", "en").strip().lower()
