@@ -486,6 +486,53 @@ def _ms(seconds: float | None) -> float | None:
 # --------------------------------------------------------------------------- 2 and 3. load
 
 
+# --------------------------------------------------------------------------- server CPU
+# What the servers spent, read from /proc (Linux): user + system time of gunicorn (its
+# master and workers) and of every PostgreSQL and Redis process, the exited ones
+# included through their parent's children times. Unlike requests per second, CPU per
+# request hardly moves with the machine's load: the fairer before/after comparison.
+TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _proc_stat(pid: int) -> tuple[str, int, float, float] | None:
+    """(name, parent pid, own CPU seconds, waited-for children's CPU seconds)."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    name = text[text.index("(") + 1 : text.rindex(")")]
+    fields = text[text.rindex(")") + 2 :].split()
+    utime, stime, cutime, cstime = (int(fields[i]) for i in (11, 12, 13, 14))
+    return name, int(fields[1]), (utime + stime) / TICK, (cutime + cstime) / TICK
+
+
+def server_cpu(gunicorn_pid: int | None) -> dict[str, float] | None:
+    """Cumulative CPU seconds of gunicorn, PostgreSQL and Redis; None without /proc."""
+    if not Path("/proc/self/stat").exists():
+        return None
+    procs = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (stat := _proc_stat(int(entry.name))):
+            procs[int(entry.name)] = stat
+    totals = {"app": 0.0, "postgres": 0.0, "redis": 0.0}
+    for pid, (name, parent, own, children) in procs.items():
+        if pid == gunicorn_pid or parent == gunicorn_pid:
+            totals["app"] += own + (children if pid == gunicorn_pid else 0.0)
+        elif name == "postgres" or name.startswith("redis"):
+            kind = "postgres" if name == "postgres" else "redis"
+            # The postmaster (its parent is no postgres) holds the exited backends' time.
+            top = procs.get(parent, ("",))[0] != name
+            totals[kind] += own + (children if top else 0.0)
+    return totals
+
+
+def cpu_per_request(before: dict | None, after: dict | None, requests: int) -> dict | None:
+    """Milliseconds of each server's CPU per (successful) request between two readings."""
+    if before is None or after is None or not requests:
+        return None
+    return {k: 1000 * (after[k] - before[k]) / requests for k in before}
+
+
 @dataclass
 class LoadSetup:
     pool: ProcessPoolExecutor
@@ -493,6 +540,7 @@ class LoadSetup:
     key: str
     seconds: float
     runs: itertools.count
+    server_pid: int | None = None  # gunicorn's master, whose CPU each run reads
 
     def book(self, clients: int, doctors: list[int], date: dt.date, seconds=None) -> dict:
         booking = {"doctors": doctors, "date": str(date), "run": next(self.runs)}
@@ -506,7 +554,10 @@ class LoadSetup:
         spec = {"port": self.port, "clients": clients, "method": method, "path": path,
                 "headers": headers, "ok": ok, "booking": booking,
                 "seconds": self.seconds if seconds is None else seconds}  # fmt: skip
-        return self.pool.submit(run_load, spec).result(timeout=spec["seconds"] + 300)
+        before = server_cpu(self.server_pid)
+        result = self.pool.submit(run_load, spec).result(timeout=spec["seconds"] + 300)
+        result["server_cpu_ms"] = cpu_per_request(before, server_cpu(self.server_pid), result["ok"])
+        return result
 
 
 def figure_load(cfg) -> dict:
@@ -522,6 +573,7 @@ def figure_load(cfg) -> dict:
         load = LoadSetup(pool, cfg.port, portal_key(), cfg.seconds, itertools.count(1))
         for workers in cfg.workers:
             with gunicorn(workers, cfg.port, SERVER + cfg.database) as server:
+                load.server_pid = server.process.pid
                 warm_days.append(warm_up(load, cfg, warm))
                 for clients in cfg.clients:
                     for run in range(cfg.runs):
@@ -598,8 +650,10 @@ def _medians(runs: list[dict]) -> dict:
     total = sum(statuses.values())
     ok = sum(r["ok"] for r in runs)
     keys = ("requests", "ok_per_s", "p50_ms", "p95_ms", "p99_ms")
+    cpu = [r["server_cpu_ms"] for r in runs if r.get("server_cpu_ms")]
     return {
         **{k: median(r[k] for r in runs) for k in keys},
+        "server_cpu_ms": {k: median(c[k] for c in cpu) for k in cpu[0]} if cpu else None,
         "error_rate": (total - ok) / total if total else None,
         "statuses": dict(statuses),
         "exhausted": any(r["exhausted"] for r in runs),
@@ -1173,13 +1227,15 @@ def render_queries(result: dict) -> str:
 
 def render_throughput(result: dict) -> str:
     header = ["workers", "clients", "requests", "tokens/s", "p50 ms", "p95 ms", "p99 ms",
-              "errors", "statuses", "healthz req/s", "healthz p50 ms",
+              "errors", "statuses", "server CPU ms per token (app + PostgreSQL + Redis)",
+              "healthz req/s", "healthz p50 ms", "server CPU ms per healthz",
               "tokens/s ÷ healthz"]  # fmt: skip
     rows = [
         [r["workers"], r["clients"], round(r["requests"]), rounded(r["ok_per_s"]),
          rounded(r["p50_ms"]), rounded(r["p95_ms"]), rounded(r["p99_ms"]),
-         percent(r["error_rate"]), statuses_text(r["statuses"]),
-         rounded(r["healthz"]["ok_per_s"]), rounded(r["healthz"]["p50_ms"]), percent(r["ratio"])]
+         percent(r["error_rate"]), statuses_text(r["statuses"]), cpu_text(r["server_cpu_ms"]),
+         rounded(r["healthz"]["ok_per_s"]), rounded(r["healthz"]["p50_ms"]),
+         cpu_text(r["healthz"]["server_cpu_ms"]), percent(r["ratio"])]
         for r in result["rows"]
     ]  # fmt: skip
     return (
@@ -1193,11 +1249,12 @@ def render_throughput(result: dict) -> str:
 
 def render_contention(result: dict) -> str:
     header = ["workers", "clients", "requests", "tokens/s", "p50 ms", "p95 ms", "p99 ms",
-              "errors", "statuses"]  # fmt: skip
+              "errors", "statuses",
+              "server CPU ms per token (app + PostgreSQL + Redis)"]  # fmt: skip
     rows = [
         [r["workers"], r["clients"], round(r["requests"]), rounded(r["ok_per_s"]),
          rounded(r["p50_ms"]), rounded(r["p95_ms"]), rounded(r["p99_ms"]),
-         percent(r["error_rate"]), statuses_text(r["statuses"])]
+         percent(r["error_rate"]), statuses_text(r["statuses"]), cpu_text(r["server_cpu_ms"])]
         for r in result["rows"]
     ]  # fmt: skip
     return (
@@ -1235,6 +1292,13 @@ def render_desk(result: dict) -> str:
         + "\n\n"
         + invariants_text(result["invariants"])
     )
+
+
+def cpu_text(cpu: dict | None) -> str | None:
+    if not cpu:
+        return None
+    parts = " + ".join(f"{cpu[k]:.2f}" for k in ("app", "postgres", "redis"))
+    return f"{sum(cpu.values()):.2f} ({parts})"
 
 
 def percent(value) -> str | None:

@@ -137,6 +137,9 @@ if DATABASE_URL:
         "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
     }
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Django's, with a health check that asks the server only when the socket
+        # says something happened (opd_project/postgresql/base.py).
+        DATABASES["default"]["ENGINE"] = "opd_project.postgresql"
         # Overridable so that several checkouts can run their suites side by side.
         DATABASES["default"].setdefault("TEST", {})["NAME"] = env_str("OPD_TEST_DB", "test_opd")
 else:
