@@ -144,6 +144,9 @@ class BookingBoard:
 
 @cache
 def _board_sql() -> str:
+    # The duplicate check finds the person by their unique key first (one row), then
+    # their tokens: a join from the day's tokens probed the patients once per token,
+    # whenever the planner misjudged the (newest, so least known) day's size.
     seat = _in(SEAT_HOLDING)
     return f"""
 SELECT s.id, s.start, s."end", s.capacity, s.closed,
@@ -151,9 +154,10 @@ SELECT s.id, s.start, s."end", s.capacity, s.closed,
   (SELECT COUNT(*) FROM tokens_token o
      WHERE o.slot_id = s.id AND o.status IN {seat} AND o.overbooked),
   v.id, v.number, v.status, v.displaced_count, v.source, v.rank,
-  (SELECT d.id FROM tokens_token d JOIN tokens_patient p ON p.id = d.patient_id
-     WHERE d.day_id = %(day)s AND d.status IN {_in(ACTIVE)}
-       AND p.phone = %(phone)s AND p.name_key = %(name_key)s),
+  (SELECT d.id FROM tokens_token d
+     WHERE d.patient_id = (SELECT p.id FROM tokens_patient p
+                           WHERE p.phone = %(phone)s AND p.name_key = %(name_key)s)
+       AND d.day_id = %(day)s AND d.status IN {_in(ACTIVE)}),
   v.created_by_id
 FROM scheduling_slot s
 LEFT JOIN (
