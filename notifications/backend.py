@@ -77,7 +77,9 @@ class DatabaseBackend(StockDatabaseBackend):
             else field.get_db_prep_save(values[field.attname], connection)
             for field in fields
         ]
-        with connection.cursor() as cursor:
+        # Prepared where the engine can (opd_project.postgresql): every booking sends it.
+        prepared = getattr(connection, "prepared_cursor", connection.cursor)
+        with prepared() as cursor:
             cursor.execute(_insert_sql(alias), params)
         row = DBTaskResult.from_db(
             alias,

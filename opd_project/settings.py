@@ -129,6 +129,10 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "opd_project.wsgi.application"
 
+# The booking's and the screens' few hot statements are prepared once per connection
+# (opd_project/postgresql/base.py). Off for a pooler in transaction mode that cannot
+# keep prepared statements (PgBouncer before 1.21).
+OPD_DB_PREPARE = env_bool("OPD_DB_PREPARE", True)
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     # Health checks: a kept connection that died (database restart, failover) is

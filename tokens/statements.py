@@ -70,6 +70,13 @@ def _build(model: type, values: dict[str, Any], **related: Any) -> Any:
     return obj
 
 
+def _cursor():
+    """A cursor for the statements every booking and screen sends: prepared once per
+    connection on PostgreSQL (``opd_project.postgresql``), plain elsewhere."""
+    prepared = getattr(connection, "prepared_cursor", None)
+    return prepared() if prepared else connection.cursor()
+
+
 def _in(values: tuple[str, ...]) -> str:
     return "(" + ", ".join(f"'{v}'" for v in values) + ")"  # our constants, never input
 
@@ -113,7 +120,7 @@ def lock_day(*, by: str, params: dict[str, Any], issuing: bool = False) -> Docto
     day's ``version`` (the screens' ETag) and, when ``issuing``, its token counter:
     found, locked and read in one statement; it waits for the day's other writer
     and returns the row as that one committed it."""
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(_lock_sql(by, issuing), params)
         row = cursor.fetchone()
     if row is None:
@@ -187,7 +194,7 @@ def read_booking_board(
         "name_key": name_key,
         "max_displacements": max_displacements,
     }
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(_board_sql(), params)
         rows = cursor.fetchall()
     slots, victims, duplicate = [], {}, None
@@ -333,7 +340,7 @@ def write_issue(
         v_slot=victim.slot_id if victim else None,
         v_status=victim.status if victim else None,
     )
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(_write_sql(), params)
         patient_id, name, event_ids, notification_ids, *ahead = cursor.fetchone()
     return Written(patient_id, name, list(event_ids), list(notification_ids), tuple(ahead))
@@ -366,7 +373,7 @@ def days_version(
     if user_id is not None:
         where.append("doc.user_id = %s")
         params.append(user_id)
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(
             "SELECT COUNT(*), MAX(doc.id), COUNT(d.id), SUM(d.version) "
             "FROM scheduling_doctor doc LEFT JOIN scheduling_doctorday d "
@@ -408,7 +415,7 @@ def _user_sql(by: str) -> str:
 
 
 def _user_with_roles(by: str, value: Any) -> AbstractUser | None:
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(_user_sql(by), [value])
         row = cursor.fetchone()
     if row is None:
