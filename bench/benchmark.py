@@ -408,19 +408,23 @@ def run_load(spec: dict) -> dict:
     threads = [threading.Thread(target=client, args=(n,), daemon=True) for n in range(len(bodies))]
     for thread in threads:
         thread.start()
+    cpu_start = time.process_time()  # the load generator's own CPU, shared cores
     clock["start"] = time.perf_counter()
     clock["deadline"] = clock["start"] + spec["seconds"]
     go.set()
     for thread in threads:
         thread.join(timeout=spec["seconds"] + REQUEST_TIMEOUT + 10)
     elapsed = time.perf_counter() - clock["start"]
+    client_cpu = time.process_time() - cpu_start
     done = [r for per_client in results for r in per_client]
-    return _load_summary(
+    summary = _load_summary(
         spec,
         done,
         elapsed,
         exhausted=any(len(r) == len(b) for r, b in zip(results, bodies, strict=True)),
     )
+    summary["client_cpu_ms"] = 1000 * client_cpu / len(done) if done else None
+    return summary
 
 
 def _bodies(spec: dict, client: int) -> list[bytes | None]:
@@ -651,9 +655,11 @@ def _medians(runs: list[dict]) -> dict:
     ok = sum(r["ok"] for r in runs)
     keys = ("requests", "ok_per_s", "p50_ms", "p95_ms", "p99_ms")
     cpu = [r["server_cpu_ms"] for r in runs if r.get("server_cpu_ms")]
+    client = [r["client_cpu_ms"] for r in runs if r.get("client_cpu_ms") is not None]
     return {
         **{k: median(r[k] for r in runs) for k in keys},
         "server_cpu_ms": {k: median(c[k] for c in cpu) for k in cpu[0]} if cpu else None,
+        "client_cpu_ms": median(client) if client else None,
         "error_rate": (total - ok) / total if total else None,
         "statuses": dict(statuses),
         "exhausted": any(r["exhausted"] for r in runs),
@@ -1228,13 +1234,15 @@ def render_queries(result: dict) -> str:
 def render_throughput(result: dict) -> str:
     header = ["workers", "clients", "requests", "tokens/s", "p50 ms", "p95 ms", "p99 ms",
               "errors", "statuses", "server CPU ms per token (app + PostgreSQL + Redis)",
-              "healthz req/s", "healthz p50 ms", "server CPU ms per healthz",
+              "load generator CPU ms per request", "healthz req/s", "healthz p50 ms",
+              "server CPU ms per healthz",
               "tokens/s ÷ healthz"]  # fmt: skip
     rows = [
         [r["workers"], r["clients"], round(r["requests"]), rounded(r["ok_per_s"]),
          rounded(r["p50_ms"]), rounded(r["p95_ms"]), rounded(r["p99_ms"]),
          percent(r["error_rate"]), statuses_text(r["statuses"]), cpu_text(r["server_cpu_ms"]),
-         rounded(r["healthz"]["ok_per_s"]), rounded(r["healthz"]["p50_ms"]),
+         rounded(r.get("client_cpu_ms"), 2), rounded(r["healthz"]["ok_per_s"]),
+         rounded(r["healthz"]["p50_ms"]),
          cpu_text(r["healthz"]["server_cpu_ms"]), percent(r["ratio"])]
         for r in result["rows"]
     ]  # fmt: skip
