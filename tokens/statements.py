@@ -1,5 +1,6 @@
 """The engine's hand-written SQL: the lock, the booking's one read and its one write;
-the screens' version and the signed-in user with their roles (what every poll pays).
+the screens' version and the signed-in user with their roles (what every poll pays);
+one row's INSERT without the ORM's save (the delivery task every booking enqueues).
 
 Part of the tokens service layer: every decision stays in ``tokens.services``; these
 functions only fetch and store what it decides on. A booking is the hot path of the
@@ -22,7 +23,8 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
-from django.db import connection
+from django.db import connection, connections, router
+from django.db.models import Model
 from django.db.models.base import ModelState
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -70,11 +72,11 @@ def _build(model: type, values: dict[str, Any], **related: Any) -> Any:
     return obj
 
 
-def _cursor():
+def _cursor(db: Any = connection):
     """A cursor for the statements every booking and screen sends: prepared once per
     connection on PostgreSQL (``opd_project.postgresql``), plain elsewhere."""
-    prepared = getattr(connection, "prepared_cursor", None)
-    return prepared() if prepared else connection.cursor()
+    prepared = getattr(db, "prepared_cursor", None)
+    return prepared() if prepared else db.cursor()
 
 
 def _in(values: tuple[str, ...]) -> str:
@@ -440,3 +442,50 @@ def user_with_roles(user_id: int) -> AbstractUser | None:
     None when there is none. Every signed-in request starts here
     (``tokens.auth_backends.RolesBackend``)."""
     return _user_with_roles("id", user_id)
+
+
+# --------------------------------------------------------------------------- rows
+
+
+@cache
+def _insert_sql(model: type[Model], alias: str) -> str:
+    quote = connections[alias].ops.quote_name
+    columns = ", ".join(quote(field.column) for field in model._meta.concrete_fields)
+    placeholders = ", ".join(["%s"] * len(model._meta.concrete_fields))
+    return f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})"
+
+
+@cache
+def _prepared_defaults(model: type[Model], alias: str, given: frozenset[str]) -> dict[str, Any]:
+    # Per field not ``given``: its default, prepared for the database once.
+    db = connections[alias]
+    return {
+        field.attname: field.get_db_prep_save(field.get_default(), db)
+        for field in model._meta.concrete_fields
+        if field.attname not in given
+    }
+
+
+def insert_row(model: type[Model], values: dict[str, Any]) -> Model:
+    """Insert one row of ``model`` — ``values`` by attribute name, every other field
+    its default — with one prepared INSERT built from the model's own fields, and
+    return it as read back from the database. No ``save()``: no signals, no walk of
+    the insert compiler. For the delivery task's row that every booking writes
+    (``notifications.backend``), whose ORM ``create`` cost a sixth of a booking."""
+    alias = router.db_for_write(model)
+    db = connections[alias]
+    fields = model._meta.concrete_fields
+    defaults = _prepared_defaults(model, alias, frozenset(values))
+    params = [
+        defaults[field.attname]
+        if field.attname in defaults
+        else field.get_db_prep_save(values[field.attname], db)
+        for field in fields
+    ]
+    with _cursor(db) as cursor:
+        cursor.execute(_insert_sql(model, alias), params)
+    return model.from_db(
+        alias,
+        [field.attname for field in fields],
+        [values[f.attname] if f.attname in values else f.get_default() for f in fields],
+    )
