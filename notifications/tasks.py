@@ -6,6 +6,7 @@ for a recorded notification (``tokens.notices.recorded``, connected below).
 """
 
 import datetime as dt
+import uuid
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -16,8 +17,9 @@ from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 
 from notifications import delivery
+from notifications.backend import DatabaseBackend as ProjectDatabaseBackend
 from tokens.models import NoticeStatus, Notification
-from tokens.notices import recorded
+from tokens.notices import delivering, recorded
 
 
 @task()
@@ -33,12 +35,30 @@ def retry_later(notification_id: int, at: dt.datetime) -> None:
 
 @task()
 def deliver_each(notification_ids: list[int]) -> list[str]:
-    """Send the notifications of one change, one after the other; their outcomes.
+    """Send these notifications, one after the other; their outcomes. The sweep's
+    and the admin's "Retry now" (and every change's, before ``deliver_change``).
 
-    One task per change rather than per message keeps a booking's transaction short
-    (one INSERT for the queue); each message is still claimed, retried and
+    One task for many messages rather than one per message keeps a transaction
+    short (one INSERT for the queue); each message is still claimed, retried and
     dead-lettered on its own."""
     return [delivery.deliver(pk, retry=retry_later) for pk in notification_ids]
+
+
+@task()
+def deliver_change(delivery_ids: list[str]) -> list[str]:
+    """Send the notifications of one change (by ``delivery_id``, in this order), as
+    ``deliver_each`` does; their outcomes. Named by delivery id, which is set before
+    they are written, so that a booking's one statement can write this task's row
+    with them (``tokens.notices.delivery_row``)."""
+    pks = dict(
+        Notification.objects.filter(delivery_id__in=delivery_ids).values_list("delivery_id", "pk")
+    )
+    return [
+        delivery.deliver(pks[uuid.UUID(key)], retry=retry_later)
+        if uuid.UUID(key) in pks
+        else delivery.SKIPPED
+        for key in delivery_ids
+    ]
 
 
 def enqueue(notification_ids: list[int]) -> None:
@@ -47,9 +67,27 @@ def enqueue(notification_ids: list[int]) -> None:
         deliver_each.enqueue(list(notification_ids))
 
 
+def _change_args(notifications: list[Notification]) -> list[str]:
+    return [str(notification.delivery_id) for notification in notifications]
+
+
+@receiver(delivering, dispatch_uid="notifications.delivery_row")
+def delivery_row(sender, notifications: list[Notification], **kwargs):
+    """The row of the change's task, for the engine's statement to write; None when
+    the queue is not the database's (then ``enqueue_recorded`` enqueues it)."""
+    backend = deliver_change.get_backend()
+    if not isinstance(backend, ProjectDatabaseBackend):
+        return None
+    return DBTaskResult, backend.task_row(deliver_change, (_change_args(notifications),), {})
+
+
 @receiver(recorded, dispatch_uid="notifications.enqueue_recorded")
-def enqueue_recorded(sender, notifications: list[Notification], **kwargs) -> None:
-    enqueue([notification.pk for notification in notifications])
+def enqueue_recorded(sender, notifications: list[Notification], delivery=None, **kwargs) -> None:
+    if delivery is not None:  # the engine's statement wrote the task's row
+        _model, values = delivery
+        deliver_change.get_backend().enqueued(values)
+    else:
+        deliver_change.enqueue(_change_args(notifications))
 
 
 # --------------------------------------------------------------------------- by hand
@@ -105,13 +143,21 @@ def _queued() -> set[int]:
     if not isinstance(backend, DatabaseBackend):
         return set()
     rows = DBTaskResult.objects.filter(
-        task_path__in=(deliver.module_path, deliver_each.module_path),
+        task_path__in=(deliver.module_path, deliver_each.module_path, deliver_change.module_path),
         backend_name=backend.alias,
         status=TaskResultStatus.READY,
-    ).values_list("args_kwargs", flat=True)
+    ).values_list("task_path", "args_kwargs")
     queued: set[int] = set()
-    for row in rows:
+    by_delivery_id: set[str] = set()
+    for path, row in rows:
         first = (row.get("args") or [None])[0]
-        queued |= set(first) if isinstance(first, list) else {first}
+        if path == deliver_change.module_path:
+            by_delivery_id |= set(first or ())
+        else:
+            queued |= set(first) if isinstance(first, list) else {first}
     queued.discard(None)
+    if by_delivery_id:
+        queued |= set(
+            Notification.objects.filter(delivery_id__in=by_delivery_id).values_list("pk", flat=True)
+        )
     return queued

@@ -5,13 +5,15 @@ Part of the tokens service layer (docs/notifications.md). The engine
 that changes the tokens and after their events are saved:
 
     notices.record(notices.notices_for_events([event], actor=actor))  # _record
-    notices.record(owed, written=True)  # a booking: written with its token (_store_issue)
+    notices.record(owed, written=True, delivery=row)  # a booking: see _store_issue
     notices.record(notices.notices_for_delay(day, minutes, waiting, previous=previous))
 
 ``record`` stores the notifications and sends ``recorded``, still inside that
 transaction. The notifications app, above this one, listens and enqueues one
 delivery task for the notifications of that ``record`` call (Django's Tasks API on
-the database backend: the task is a row written in the same transaction). So a
+the database backend: the task is a row written in the same transaction). A
+booking's one statement writes that row itself: ``delivery_row`` asks the app for
+it (signal ``delivering``) before the statement, and ``recorded`` says so. So a
 rolled-back change leaves no notification and no task, and a committed
 notification always has its task — or, should its task be lost (a worker killed
 mid-send), ``manage.py send_pending_notifications`` finds it still due and
@@ -74,8 +76,14 @@ SILENT = (EventKind.CHECKED_IN, EventKind.COMPLETED, EventKind.CANCELLED)
 DELAY_TOLD = (Status.ALLOCATED, Status.CHECKED_IN)
 
 # Sent by ``record`` with ``notifications`` (saved, with their pks), inside the
-# caller's transaction. The notifications app enqueues their delivery on it: one task.
+# caller's transaction, and ``delivery``: the row ``delivery_row`` gave, which the
+# caller's statement wrote with them, or None. The notifications app enqueues their
+# delivery on it — one task — unless that row already did.
 recorded = Signal()
+# Sent by ``delivery_row`` with ``notifications`` (not saved yet, ``delivery_id`` set),
+# before the statement that writes them. The notifications app answers with the row
+# of their delivery task, ``(model, values)``, for that statement to write too.
+delivering = Signal()
 
 
 def notices_for_events(events: Iterable[TokenEvent], *, actor=None) -> list[Notification]:
@@ -151,19 +159,38 @@ def notices_for_delay(
     return notices
 
 
-def record(notifications: list[Notification], *, written: bool = False) -> list[Notification]:
+def delivery_row(notifications: list[Notification]) -> tuple[type, dict] | None:
+    """The row that enqueues the delivery of ``notifications`` — ``(model, values)``,
+    the notifications app's task (``notifications.tasks.deliver_change``) — for the
+    statement that writes them to write it too (a booking on PostgreSQL:
+    ``statements.write_issue``); then ``record(…, written=True, delivery=row)``.
+    None for no notification, or when no task queue answers (``record`` enqueues)."""
+    if not notifications:
+        return None
+    for _receiver, row in delivering.send(sender=Notification, notifications=notifications):
+        if row is not None:
+            return row
+    return None
+
+
+def record(
+    notifications: list[Notification],
+    *,
+    written: bool = False,
+    delivery: tuple[type, dict] | None = None,
+) -> list[Notification]:
     """Store ``notifications`` and have their delivery enqueued, in the caller's
     transaction (call it inside the transaction of the change), after the events
     they point to. Two INSERTs, whatever their number: the notifications, and the
-    one task that delivers them (``notifications.tasks.deliver_each``); nothing at
+    one task that delivers them (``notifications.tasks.deliver_change``); nothing at
     all for no notification. ``written``: the caller's own statement already wrote
-    them, with their ids (a booking on PostgreSQL: ``statements.write_issue``), so
-    only their task is left to enqueue."""
+    them, with their ids (a booking on PostgreSQL: ``statements.write_issue``), and
+    with them their task's row when ``delivery`` (``delivery_row``) is given."""
     if not notifications:
         return notifications
     if not written:
         Notification.objects.bulk_create(notifications)
-    recorded.send(sender=Notification, notifications=notifications)
+    recorded.send(sender=Notification, notifications=notifications, delivery=delivery)
     return notifications
 
 

@@ -523,12 +523,14 @@ def _store_issue(
     now: dt.datetime,
 ) -> Placement | None:
     """Write a booking: the person, the token, the displaced token, the events and
-    the messages they owe (``owed``), whose delivery is then enqueued.
+    the messages they owe (``owed``), and enqueue their delivery.
 
-    PostgreSQL: one statement (``statements.write_issue``), which also counts the
-    new token's place in the queue. Elsewhere (SQLite, in-process): the ORM, and
+    PostgreSQL: one statement (``statements.write_issue``), which also writes the
+    delivery task's row (``notices.delivery_row``) and counts the new token's place
+    in the queue. Elsewhere (SQLite, in-process): the ORM, and
     the place is counted when the response needs it."""
     if connection.vendor == "postgresql":
+        delivery = notices.delivery_row(owed)
         written = statements.write_issue(
             person=person,
             token=token,
@@ -537,6 +539,7 @@ def _store_issue(
             notifications=owed,
             ahead_params=ahead_params(token),
             at=now,
+            rider=delivery,
         )
         token.patient = Patient(
             id=written.patient_id,
@@ -550,7 +553,7 @@ def _store_issue(
             notification.pk = notification.id = notification_id
             notification.event_id = notification.event.pk
             notification._state.adding, notification._state.db = False, connection.alias
-        notices.record(owed, written=True)
+        notices.record(owed, written=True, delivery=delivery)
         return placement_from_counts(token, written.ahead, now=now)
     token.patient = patient_register(
         name=person["name"], phone=person["phone"], external_id=person["external_id"]

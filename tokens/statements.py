@@ -1,11 +1,13 @@
 """The engine's hand-written SQL: the lock, the booking's one read and its one write;
 the screens' version and the signed-in user with their roles (what every poll pays);
-one row's INSERT without the ORM's save (the delivery task every booking enqueues).
+one row's INSERT without the ORM's save (the delivery task a change enqueues, which a
+booking's write carries).
 
 Part of the tokens service layer: every decision stays in ``tokens.services``; these
 functions only fetch and store what it decides on. A booking is the hot path of the
 whole system (the portal's 8 a.m. rush): on PostgreSQL it is, in all, the API's token
-check, ``BEGIN``, the lock, one read, one write and ``COMMIT`` (README, "Performance").
+check, ``BEGIN``, the lock, one read, one write (with its delivery task) and ``COMMIT``
+(README, "Performance").
 Composing the same work through the ORM cost more CPU than PostgreSQL spent answering.
 
 The lock and the read are plain SQL that PostgreSQL and SQLite both speak; the write
@@ -249,12 +251,19 @@ _NOTICE_COLUMNS = ("delivery_id", "token_id", "kind", "channel", "language")
 
 
 @cache
-def _write_sql() -> str:
+def _write_sql(rider: type[Model] | None) -> str:
     """The booking's write. The token, the events and the notifications arrive as
     JSON documents (one parameter each) that PostgreSQL reads into rows of their
     own tables (``jsonb_populate_record``), so the statement's text and its handful
     of parameters are the same for every booking: psycopg converts it once per
-    process, and quoting sixty values one by one was a fifth of a booking's CPU."""
+    process, and quoting sixty values one by one was a fifth of a booking's CPU.
+    A ``rider`` model adds its one row (``_row_params``, column by column)."""
+    ride = ""
+    if rider is not None:
+        alias = connection.alias
+        table = connection.ops.quote_name(rider._meta.db_table)
+        values = ", ".join(f"%(rider_{i})s" for i in range(len(rider._meta.concrete_fields)))
+        ride = f", rider AS (INSERT INTO {table} ({_row_columns(rider, alias)}) VALUES ({values}))"
     token_columns = ", ".join(
         "p.id" if column == "patient_id" else f"r.{column}" for column in _TOKEN_COLUMNS
     )
@@ -291,7 +300,7 @@ WITH p AS (
     ON ev.k = (x.doc ->> 'event')::int
   ORDER BY x.i
   RETURNING id
-)
+){ride}
 SELECT p.id, p.name, ARRAY(SELECT e.id FROM e ORDER BY e.id),
   ARRAY(SELECT n.id FROM n ORDER BY n.id), ahead.*
 FROM p, ({ahead_sql()}) AS ahead
@@ -313,10 +322,13 @@ def write_issue(
     notifications: list[Notification],
     ahead_params: dict[str, Any],
     at: dt.datetime,
+    rider: tuple[type[Model], dict[str, Any]] | None = None,
 ) -> Written:
     """PostgreSQL: register the person, insert the token, move the displaced one,
     write every event of the booking and the messages they owe (``notifications``,
-    each holding its event among ``events``) — one statement, one round trip.
+    each holding its event among ``events``) and the ``rider``'s row, if any — one
+    ``(model, values)`` as ``insert_row`` takes them: the notifications' delivery
+    task (``notices.delivery_row``) — in one statement, one round trip.
 
     The notifications are pending and due now (the clock's now, as the model's
     defaults; ``at``, the change's own moment, may be a simulated one). The final
@@ -342,8 +354,13 @@ def write_issue(
         v_slot=victim.slot_id if victim else None,
         v_status=victim.status if victim else None,
     )
+    model = None
+    if rider is not None:
+        model, values = rider
+        for i, value in enumerate(_row_params(model, values, connection.alias)):
+            params[f"rider_{i}"] = value
     with _cursor() as cursor:
-        cursor.execute(_write_sql(), params)
+        cursor.execute(_write_sql(model), params)
         patient_id, name, event_ids, notification_ids, *ahead = cursor.fetchone()
     return Written(patient_id, name, list(event_ids), list(notification_ids), tuple(ahead))
 
@@ -445,14 +462,16 @@ def user_with_roles(user_id: int) -> AbstractUser | None:
 
 
 # --------------------------------------------------------------------------- rows
+# One row of any model, written without its ``save()``: no signals, no walk of the
+# insert compiler. The delivery task every booking enqueues (``notifications.backend``),
+# whose ORM ``create`` cost a sixth of a booking: on its own (``insert_row``), or
+# inside the booking's write (``write_issue``'s ``rider``).
 
 
 @cache
-def _insert_sql(model: type[Model], alias: str) -> str:
+def _row_columns(model: type[Model], alias: str) -> str:
     quote = connections[alias].ops.quote_name
-    columns = ", ".join(quote(field.column) for field in model._meta.concrete_fields)
-    placeholders = ", ".join(["%s"] * len(model._meta.concrete_fields))
-    return f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})"
+    return ", ".join(quote(field.column) for field in model._meta.concrete_fields)
 
 
 @cache
@@ -466,26 +485,41 @@ def _prepared_defaults(model: type[Model], alias: str, given: frozenset[str]) ->
     }
 
 
-def insert_row(model: type[Model], values: dict[str, Any]) -> Model:
-    """Insert one row of ``model`` — ``values`` by attribute name, every other field
-    its default — with one prepared INSERT built from the model's own fields, and
-    return it as read back from the database. No ``save()``: no signals, no walk of
-    the insert compiler. For the delivery task's row that every booking writes
-    (``notifications.backend``), whose ORM ``create`` cost a sixth of a booking."""
-    alias = router.db_for_write(model)
+def _row_params(model: type[Model], values: dict[str, Any], alias: str) -> list[Any]:
+    # ``values`` by attribute name, every other field its default, in column order.
     db = connections[alias]
-    fields = model._meta.concrete_fields
     defaults = _prepared_defaults(model, alias, frozenset(values))
-    params = [
+    return [
         defaults[field.attname]
         if field.attname in defaults
         else field.get_db_prep_save(values[field.attname], db)
-        for field in fields
+        for field in model._meta.concrete_fields
     ]
-    with _cursor(db) as cursor:
-        cursor.execute(_insert_sql(model, alias), params)
+
+
+def row_instance(model: type[Model], values: dict[str, Any]) -> Model:
+    """The instance of ``model`` that ``insert_row(model, values)`` (or a booking's
+    ``rider``) writes, as the database would read it back."""
+    fields = model._meta.concrete_fields
     return model.from_db(
-        alias,
+        router.db_for_write(model),
         [field.attname for field in fields],
         [values[f.attname] if f.attname in values else f.get_default() for f in fields],
     )
+
+
+@cache
+def _insert_sql(model: type[Model], alias: str) -> str:
+    table = connections[alias].ops.quote_name(model._meta.db_table)
+    placeholders = ", ".join(["%s"] * len(model._meta.concrete_fields))
+    return f"INSERT INTO {table} ({_row_columns(model, alias)}) VALUES ({placeholders})"
+
+
+def insert_row(model: type[Model], values: dict[str, Any]) -> Model:
+    """Insert one row of ``model`` — ``values`` by attribute name, every other field
+    its default — with one prepared INSERT built from the model's own fields, and
+    return it (``row_instance``)."""
+    alias = router.db_for_write(model)
+    with _cursor(connections[alias]) as cursor:
+        cursor.execute(_insert_sql(model, alias), _row_params(model, values, alias))
+    return row_instance(model, values)

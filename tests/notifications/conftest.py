@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.message import Message
@@ -212,12 +213,23 @@ def outbox(db) -> Outbox:
     return Outbox()
 
 
-DELIVER = "notifications.tasks.deliver"  # one message: the sweep's, a retry's
-DELIVER_EACH = "notifications.tasks.deliver_each"  # the messages of one record() call
+DELIVER = "notifications.tasks.deliver"  # one message: a retry's
+DELIVER_EACH = "notifications.tasks.deliver_each"  # by id: the sweep's, "Retry now"
+DELIVER_CHANGE = "notifications.tasks.deliver_change"  # by delivery id: a change's
 
 
-def delivery_tasks(path: str = DELIVER_EACH) -> list[list]:
-    """The first argument of each task of ``path`` in the queue, oldest first: the
-    ids of a ``deliver_each``, the id of a ``deliver``."""
-    rows = DBTaskResult.objects.filter(task_path=path).order_by("enqueued_at", "id")
-    return [row["args"][0] for row in rows.values_list("args_kwargs", flat=True)]
+def delivery_tasks(*paths: str) -> list:
+    """The first argument of each task of ``paths`` in the queue, oldest first: the
+    id of a ``deliver``; the notification ids of the others (by default both tasks
+    that deliver many: a change's ``deliver_change``, whose delivery ids are read
+    back as notification ids, and ``deliver_each``)."""
+    rows = DBTaskResult.objects.filter(
+        task_path__in=paths or (DELIVER_EACH, DELIVER_CHANGE)
+    ).order_by("enqueued_at", "id")
+    pks = dict(Notification.objects.values_list("delivery_id", "pk"))
+    return [
+        [pks[uuid.UUID(key)] for key in args_kwargs["args"][0]]
+        if path == DELIVER_CHANGE
+        else args_kwargs["args"][0]
+        for path, args_kwargs in rows.values_list("task_path", "args_kwargs")
+    ]

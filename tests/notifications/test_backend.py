@@ -13,12 +13,17 @@ from django_tasks_db.backend import DatabaseBackend as StockDatabaseBackend
 from django_tasks_db.models import DBTaskResult
 
 from notifications.backend import DatabaseBackend
-from notifications.tasks import deliver, deliver_each
+from notifications.tasks import deliver, deliver_change, deliver_each
+from tests.factories import PatientFactory, make_day
+from tokens.models import Notification
+from tokens.services import token_issue
 
 pytestmark = pytest.mark.django_db
 
 # Stamped when the row is written, so never equal between two rows.
 STAMPS = ("id", "enqueued_at")
+DATE = timezone.localdate() + dt.timedelta(days=1)
+MORNING = timezone.make_aware(dt.datetime.combine(DATE, dt.time(8)))
 
 
 def _rows(task, *args):
@@ -44,6 +49,7 @@ def _fields(row: DBTaskResult) -> dict:
     "task, args",
     [
         (deliver_each, ([3, 1, 2],)),
+        (deliver_change, (["0b6f3a52-3d3e-4a57-9c1e-2f1c2b8e6a11"],)),
         (deliver.using(run_after=dt.datetime(2026, 12, 3, 9, 30, tzinfo=dt.UTC)), (7,)),
         (deliver.using(priority=10, queue_name="default"), (8,)),
     ],
@@ -86,3 +92,35 @@ def test_enqueue_signals_once_with_the_result():
 def test_enqueue_writes_one_statement(django_assert_num_queries):
     with django_assert_num_queries(1):
         deliver_each.enqueue([1, 2])
+
+
+def test_a_booking_writes_the_row_enqueue_writes(django_assert_num_queries):
+    """The booking's write carries its delivery task's row (``write_issue``'s rider):
+    the same row as ``deliver_change.enqueue`` writes, in the booking's statement."""
+    day, patient = make_day(2, date=DATE), PatientFactory()
+    with django_assert_num_queries(5):  # SAVEPOINT, lock, read, write, RELEASE
+        result = token_issue(day=day, patient=patient, source="online", now=MORNING)
+    notices = list(Notification.objects.filter(token=result.token).order_by("id"))
+    assert notices, "a booking owes the patient its confirmation"
+    [booked] = DBTaskResult.objects.filter(task_path=deliver_change.module_path)
+    assert booked.args_kwargs == {"args": [[str(n.delivery_id) for n in notices]], "kwargs": {}}
+    enqueued = deliver_change.enqueue([str(n.delivery_id) for n in notices])
+    assert _fields(booked) == _fields(DBTaskResult.objects.get(pk=enqueued.id))
+    assert booked in DBTaskResult.objects.ready()
+
+
+def test_the_booking_signals_its_task_as_enqueue_does():
+    day = make_day(2, date=DATE)
+    seen = []
+
+    def receiver(sender, task_result, **kwargs):
+        seen.append(task_result)
+
+    task_enqueued.connect(receiver)
+    try:
+        token_issue(day=day, patient=PatientFactory(), source="online", now=MORNING)
+    finally:
+        task_enqueued.disconnect(receiver)
+    [row] = DBTaskResult.objects.filter(task_path=deliver_change.module_path)
+    assert [str(r.id) for r in seen] == [str(row.pk)]
+    assert seen[0].task.module_path == deliver_change.module_path

@@ -14,12 +14,12 @@ from django_tasks_db.models import DBTaskResult
 
 from notifications import delivery
 from notifications.delivery import DEAD, FAILED, SENT, SKIPPED, backoff, claim
-from notifications.tasks import sweep
+from notifications.tasks import deliver_change, sweep
 from tests.conftest import at
 from tests.factories import PatientFactory, issue, slots_of
 from tests.notifications.conftest import (
     DELIVER,
-    DELIVER_EACH,
+    DELIVER_CHANGE,
     Outbox,
     delivery_tasks,
     http_sms_env,
@@ -72,7 +72,7 @@ def test_the_worker_sends_each_recorded_sms_once_through_the_gateway(day, http_s
         assert row.sent_at is not None
     # One task per booking, each sending its booking's one message.
     assert delivery_tasks() == [[a.pk], [b.pk]]
-    results = DBTaskResult.objects.filter(task_path=DELIVER_EACH)
+    results = DBTaskResult.objects.filter(task_path=DELIVER_CHANGE)
     assert [(r.status, r.return_value) for r in results] == [
         (TaskResultStatus.SUCCESSFUL, [SENT]),
         (TaskResultStatus.SUCCESSFUL, [SENT]),
@@ -397,3 +397,14 @@ def test_a_gateway_answering_500_leaves_the_bookings_as_they_are(day, http_sms):
     run_worker()
     assert Token.objects.count() == 3
     assert Notification.objects.filter(status=NoticeStatus.FAILED).count() == 3
+
+
+def test_a_change_task_skips_a_message_it_cannot_find(day):
+    """A change's task names its messages by delivery id; one that is not there (a
+    hand-edited queue) is skipped, and the task's other messages still go."""
+    [notice] = recorded(day)
+    outcomes = deliver_change.call(
+        ["00000000-0000-4000-8000-000000000000", str(notice.delivery_id)]
+    )
+    assert outcomes[0] == SKIPPED
+    assert outcomes[1] != SKIPPED and reread(notice).attempts == 1
