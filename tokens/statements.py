@@ -25,7 +25,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
-from django.db import connection, connections, router
+from django.db import DEFAULT_DB_ALIAS, connection, connections, router
 from django.db.models import Model
 from django.db.models.base import ModelState
 from django.utils import timezone
@@ -69,7 +69,8 @@ def _build(model: type, values: dict[str, Any], **related: Any) -> Any:
     obj = model.__new__(model)
     obj.__dict__.update(values)
     obj._state = ModelState()
-    obj._state.adding, obj._state.db = False, connection.alias
+    # ``connection`` is always the default alias's, and asking it costs a lookup.
+    obj._state.adding, obj._state.db = False, DEFAULT_DB_ALIAS
     obj._state.fields_cache.update(related)
     return obj
 
