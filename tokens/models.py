@@ -218,6 +218,13 @@ class Token(models.Model):
         indexes = [
             models.Index(fields=["day", "status"], name="token_day_status_idx"),
             models.Index(fields=["slot", "status"], name="token_slot_status_idx"),
+            # A booking's read: whom a request would displace (a lower priority, so a
+            # higher rank). Mostly nobody, found without visiting the day's tokens.
+            models.Index(
+                fields=["day", "rank"],
+                condition=Q(status__in=DISPLACEABLE),
+                name="token_displaceable_idx",
+            ),
         ]
 
     def __str__(self) -> str:

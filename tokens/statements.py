@@ -158,7 +158,8 @@ class BookingBoard:
 def _board_sql() -> str:
     # The duplicate check finds the person by their unique key first (one row), then
     # their tokens: a join from the day's tokens probed the patients once per token,
-    # whenever the planner misjudged the (newest, so least known) day's size.
+    # whenever the planner misjudged the (newest, so least known) day's size. Whom a
+    # request would displace comes from its own index (``token_displaceable_idx``).
     seat = _in(SEAT_HOLDING)
     return f"""
 SELECT s.id, s.start, s."end", s.capacity, s.closed,
