@@ -82,9 +82,9 @@ def delivery_row(sender, notifications: list[Notification], **kwargs):
 
 
 @receiver(recorded, dispatch_uid="notifications.enqueue_recorded")
-def enqueue_recorded(sender, notifications: list[Notification], delivery=None, **kwargs) -> None:
-    if delivery is not None:  # the engine's statement wrote the task's row
-        _model, values = delivery
+def enqueue_recorded(sender, notifications: list[Notification], task_row=None, **kwargs) -> None:
+    if task_row is not None:  # the engine's statement wrote the task's row
+        _model, values = task_row
         deliver_change.get_backend().enqueued(values)
     else:
         deliver_change.enqueue(_change_args(notifications))

@@ -5,7 +5,7 @@ Part of the tokens service layer (docs/notifications.md). The engine
 that changes the tokens and after their events are saved:
 
     notices.record(notices.notices_for_events([event], actor=actor))  # _record
-    notices.record(owed, written=True, delivery=row)  # a booking: see _store_issue
+    notices.record(owed, written=True, task_row=row)  # a booking: see _store_issue
     notices.record(notices.notices_for_delay(day, minutes, waiting, previous=previous))
 
 ``record`` stores the notifications and sends ``recorded``, still inside that
@@ -43,6 +43,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import connection, router
 from django.dispatch import Signal
 
 from scheduling.models import DoctorDay
@@ -76,7 +77,7 @@ SILENT = (EventKind.CHECKED_IN, EventKind.COMPLETED, EventKind.CANCELLED)
 DELAY_TOLD = (Status.ALLOCATED, Status.CHECKED_IN)
 
 # Sent by ``record`` with ``notifications`` (saved, with their pks), inside the
-# caller's transaction, and ``delivery``: the row ``delivery_row`` gave, which the
+# caller's transaction, and ``task_row``: the row ``delivery_row`` gave, which the
 # caller's statement wrote with them, or None. The notifications app enqueues their
 # delivery on it — one task — unless that row already did.
 recorded = Signal()
@@ -163,12 +164,13 @@ def delivery_row(notifications: list[Notification]) -> tuple[type, dict] | None:
     """The row that enqueues the delivery of ``notifications`` — ``(model, values)``,
     the notifications app's task (``notifications.tasks.deliver_change``) — for the
     statement that writes them to write it too (a booking on PostgreSQL:
-    ``statements.write_issue``); then ``record(…, written=True, delivery=row)``.
-    None for no notification, or when no task queue answers (``record`` enqueues)."""
+    ``statements.write_issue``); then ``record(…, written=True, task_row=row)``.
+    None for no notification, or when no task queue answers, or when its table lives
+    in another database than the engine's (then ``record`` enqueues)."""
     if not notifications:
         return None
     for _receiver, row in delivering.send(sender=Notification, notifications=notifications):
-        if row is not None:
+        if row is not None and router.db_for_write(row[0]) == connection.alias:
             return row
     return None
 
@@ -177,7 +179,7 @@ def record(
     notifications: list[Notification],
     *,
     written: bool = False,
-    delivery: tuple[type, dict] | None = None,
+    task_row: tuple[type, dict] | None = None,
 ) -> list[Notification]:
     """Store ``notifications`` and have their delivery enqueued, in the caller's
     transaction (call it inside the transaction of the change), after the events
@@ -185,12 +187,12 @@ def record(
     one task that delivers them (``notifications.tasks.deliver_change``); nothing at
     all for no notification. ``written``: the caller's own statement already wrote
     them, with their ids (a booking on PostgreSQL: ``statements.write_issue``), and
-    with them their task's row when ``delivery`` (``delivery_row``) is given."""
+    with them their task's row when ``task_row`` (``delivery_row``) is given."""
     if not notifications:
         return notifications
     if not written:
         Notification.objects.bulk_create(notifications)
-    recorded.send(sender=Notification, notifications=notifications, delivery=delivery)
+    recorded.send(sender=Notification, notifications=notifications, task_row=task_row)
     return notifications
 
 

@@ -530,7 +530,7 @@ def _store_issue(
     in the queue. Elsewhere (SQLite, in-process): the ORM, and
     the place is counted when the response needs it."""
     if connection.vendor == "postgresql":
-        delivery = notices.delivery_row(owed)
+        task_row = notices.delivery_row(owed)
         written = statements.write_issue(
             person=person,
             token=token,
@@ -539,7 +539,7 @@ def _store_issue(
             notifications=owed,
             ahead_params=ahead_params(token),
             at=now,
-            rider=delivery,
+            rider=task_row,
         )
         token.patient = Patient(
             id=written.patient_id,
@@ -553,7 +553,7 @@ def _store_issue(
             notification.pk = notification.id = notification_id
             notification.event_id = notification.event.pk
             notification._state.adding, notification._state.db = False, connection.alias
-        notices.record(owed, written=True, delivery=delivery)
+        notices.record(owed, written=True, task_row=task_row)
         return placement_from_counts(token, written.ahead, now=now)
     token.patient = patient_register(
         name=person["name"], phone=person["phone"], external_id=person["external_id"]

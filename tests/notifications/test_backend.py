@@ -124,3 +124,18 @@ def test_the_booking_signals_its_task_as_enqueue_does():
     [row] = DBTaskResult.objects.filter(task_path=deliver_change.module_path)
     assert [str(r.id) for r in seen] == [str(row.pk)]
     assert seen[0].task.module_path == deliver_change.module_path
+
+
+def test_with_another_queue_the_booking_enqueues_its_task_on_its_own(
+    monkeypatch, django_assert_num_queries
+):
+    """A queue the engine's statement cannot write (not this project's database
+    backend) is asked after the write, through the Tasks API, as any change is."""
+    day, patient = make_day(2, date=DATE), PatientFactory()
+    stock = StockDatabaseBackend("default", {"QUEUES": ["default"]})
+    monkeypatch.setattr(type(deliver_change), "get_backend", lambda task: stock)
+    with django_assert_num_queries(6):  # SAVEPOINT, lock, read, write, task, RELEASE
+        result = token_issue(day=day, patient=patient, source="online", now=MORNING)
+    notices = list(Notification.objects.filter(token=result.token).order_by("id"))
+    [row] = DBTaskResult.objects.filter(task_path=deliver_change.module_path)
+    assert row.args_kwargs["args"] == [[str(n.delivery_id) for n in notices]]
