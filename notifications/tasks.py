@@ -53,11 +53,10 @@ def deliver_change(delivery_ids: list[str]) -> list[str]:
     pks = dict(
         Notification.objects.filter(delivery_id__in=delivery_ids).values_list("delivery_id", "pk")
     )
+    found = [pks.get(uuid.UUID(key)) for key in delivery_ids]
     return [
-        delivery.deliver(pks[uuid.UUID(key)], retry=retry_later)
-        if uuid.UUID(key) in pks
-        else delivery.SKIPPED
-        for key in delivery_ids
+        delivery.deliver(pk, retry=retry_later) if pk is not None else delivery.SKIPPED
+        for pk in found
     ]
 
 

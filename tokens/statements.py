@@ -260,12 +260,7 @@ def _write_sql(rider: type[Model] | None) -> str:
     of parameters are the same for every booking: psycopg converts it once per
     process, and quoting sixty values one by one was a fifth of a booking's CPU.
     A ``rider`` model adds its one row (``_row_params``, column by column)."""
-    ride = ""
-    if rider is not None:
-        alias = connection.alias
-        table = connection.ops.quote_name(rider._meta.db_table)
-        values = ", ".join(f"%(rider_{i})s" for i in range(len(rider._meta.concrete_fields)))
-        ride = f", rider AS (INSERT INTO {table} ({_row_columns(rider, alias)}) VALUES ({values}))"
+    ride = f", rider AS ({_insert_sql(rider, connection.alias, 'rider')})" if rider else ""
     token_columns = ", ".join(
         "p.id" if column == "patient_id" else f"r.{column}" for column in _TOKEN_COLUMNS
     )
@@ -471,12 +466,6 @@ def user_with_roles(user_id: int) -> AbstractUser | None:
 
 
 @cache
-def _row_columns(model: type[Model], alias: str) -> str:
-    quote = connections[alias].ops.quote_name
-    return ", ".join(quote(field.column) for field in model._meta.concrete_fields)
-
-
-@cache
 def _prepared_defaults(model: type[Model], alias: str, given: frozenset[str]) -> dict[str, Any]:
     # Per field not ``given``: its default, prepared for the database once.
     db = connections[alias]
@@ -511,10 +500,17 @@ def row_instance(model: type[Model], values: dict[str, Any]) -> Model:
 
 
 @cache
-def _insert_sql(model: type[Model], alias: str) -> str:
-    table = connections[alias].ops.quote_name(model._meta.db_table)
-    placeholders = ", ".join(["%s"] * len(model._meta.concrete_fields))
-    return f"INSERT INTO {table} ({_row_columns(model, alias)}) VALUES ({placeholders})"
+def _insert_sql(model: type[Model], alias: str, named: str | None = None) -> str:
+    # Its parameters in ``_row_params``'s order: positional, or ``named``_0, _1, …
+    # (the booking's write, whose other parameters are named).
+    quote = connections[alias].ops.quote_name
+    fields = model._meta.concrete_fields
+    columns = ", ".join(quote(field.column) for field in fields)
+    if named is None:
+        placeholders = ", ".join(["%s"] * len(fields))
+    else:
+        placeholders = ", ".join(f"%({named}_{i})s" for i in range(len(fields)))
+    return f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})"
 
 
 def insert_row(model: type[Model], values: dict[str, Any]) -> Model:
