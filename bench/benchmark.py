@@ -42,6 +42,7 @@ tests/bench runs. Traffic stays on the loopback address and every loop is bounde
 import argparse
 import contextlib
 import datetime as dt
+import gzip
 import http.client
 import itertools
 import json
@@ -983,8 +984,9 @@ def render_cpu(result: dict) -> str:
 # 5 s with the ETag of their last answer, as the browser does (static/js/screens.js),
 # while the portal books about one token a second spread over a hospital's 50 doctors,
 # the watched one among them (its day changes about once a minute). A desk polls as
-# its page does: where the page has a pulse (one poll for the desk; on a change, its
-# four regions ask again), the pulse; before it, each of its four regions.
+# its page does: where the page has a pulse (one poll for the desk; on a change its
+# answer brings the four regions out of band — or, before that, the regions ask
+# again), the pulse; before it, each of its four regions.
 
 DESK_REGIONS = ("slot-board", "token-list", "waitlist", "calling-order")
 PULSE = "desk-pulse"
@@ -1026,24 +1028,26 @@ def run_screens(spec: dict) -> dict:
     start = time.perf_counter()
     deadline = start + spec["seconds"]
 
-    def ask(screen: int, path: str, target: str, extra: dict, wanted: float) -> str:
+    def ask(screen: int, path: str, target: str, extra: dict, wanted: float) -> tuple[str, bool]:
         headers = {"HX-Request": "true", "HX-Target": target, **BROWSER, **extra}
         if (screen, target) in etags:
             headers["If-None-Match"] = etags[screen, target]
-        status, _, etag = _poll(spec["port"], path, headers)
+        status, _, etag, out_of_band = _poll(spec["port"], path, headers)
         if etag:
             etags[screen, target] = etag
         # From when the screen wanted it: waiting for a free connection counts.
         done.append((status, time.perf_counter() - wanted))
-        return status
+        return status, out_of_band
 
     def worker() -> None:
         while (item := work.get()) is not None:
             at, screen, path, target, extra = item
             if time.perf_counter() >= deadline:
                 continue  # the run is over: an overloaded server's backlog is not sent
-            status = ask(screen, path, target, extra, start + at)
-            if target == PULSE and status == "200":  # "deskChanged": the regions ask
+            status, out_of_band = ask(screen, path, target, extra, start + at)
+            # A changed pulse that did not bring the regions (hx-swap-oob) only said
+            # so ("deskChanged", before 2026-12-03's change): the regions then ask.
+            if target == PULSE and status == "200" and not out_of_band:
                 changed = time.perf_counter()
                 for region in DESK_REGIONS:
                     ask(screen, path, region, extra, changed)
@@ -1105,16 +1109,20 @@ def _warm(port: int, path: str, headers: dict, etags: dict, key: tuple) -> None:
         etags[key] = etag
 
 
-def _poll(port: int, path: str, headers: dict) -> tuple[str, float, str | None]:
+def _poll(port: int, path: str, headers: dict) -> tuple[str, float, str | None, bool]:
+    """Status, seconds, ETag, and whether the body carried regions out of band."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT)
     started = time.perf_counter()
     try:
         conn.request("GET", path, headers=headers)
         response = conn.getresponse()
-        response.read()
-        return str(response.status), time.perf_counter() - started, response.getheader("ETag")
+        body = response.read()
+        elapsed = time.perf_counter() - started
+        if response.getheader("Content-Encoding") == "gzip":
+            body = gzip.decompress(body)
+        return str(response.status), elapsed, response.getheader("ETag"), b"hx-swap-oob" in body
     except (OSError, http.client.HTTPException) as exc:
-        return type(exc).__name__, time.perf_counter() - started, None
+        return type(exc).__name__, time.perf_counter() - started, None, False
     finally:
         conn.close()
 

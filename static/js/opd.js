@@ -25,10 +25,10 @@
   }
 
   // Regions marked data-pulse do not poll themselves: the desk's pulse (one poll for
-  // the whole page, answered 304 while the day is unchanged) fires "deskChanged",
-  // and they refresh then — or, while someone works in them, at the first tick
-  // after. A region refreshed by its own action meanwhile is a new element, no
-  // longer marked stale.
+  // the whole page, answered 304 while the day is unchanged) brings them when the day
+  // changed, as out-of-band swaps. One someone is working in is held back and marked
+  // stale; it refreshes itself ("refreshDue") at the first tick it is free. A region
+  // refreshed by its own action meanwhile is a new element, no longer marked stale.
   function refreshStale() {
     document.querySelectorAll("[data-pulse][data-stale]").forEach(function (region) {
       if (busy(region)) return;
@@ -37,12 +37,13 @@
     });
   }
 
-  document.addEventListener("deskChanged", function () {
-    if (!window.htmx) return;
-    document.querySelectorAll("[data-pulse]").forEach(function (region) {
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var region = event.detail.target;
+    if (!region || !region.hasAttribute("data-pulse")) return;
+    if (busy(region)) {
+      event.detail.shouldSwap = false;
       region.dataset.stale = "1";
-    });
-    refreshStale();
+    }
   });
 
   setInterval(function () {

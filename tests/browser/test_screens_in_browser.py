@@ -50,3 +50,27 @@ def test_the_desk_polls_with_304s_and_still_sees_another_desks_token(
     assert asked and set(asked) == {"desk-pulse"} and len(not_modified) >= len(asked) >= 2
     second = issue(day, "online")  # booked elsewhere: the portal, another desk
     expect(page.locator("#token-list")).to_contain_text(second.number, timeout=REFRESH_TIMEOUT_MS)
+    # The pulse's answer carried the regions (out of band): none asked on its own.
+    assert set(asked) == {"desk-pulse"}
+    expect(page.locator("#slot-board .slot-count").first).to_have_text("2/3")
+
+
+def test_the_pulse_holds_back_the_token_list_while_a_menu_is_open_in_it(
+    open_page, reception, monkeypatch
+):
+    monkeypatch.setattr("tokens.pages.screens._minute", lambda: 29_000_000)
+    day = make_day(3, 3, date=timezone.localdate())
+    first = issue(day, "online")
+    page = open_page(f"/desk/?doctor={day.doctor_id}&date={day.date:%Y-%m-%d}", user=reception)
+    menu = page.locator(f'#token-list tr[data-number="{first.number}"] details.more')
+    menu.locator("summary").click()
+    expect(menu).to_have_attribute("open", "")
+    second = issue(day, "online")
+    # The slot board takes the change at the next poll; the list keeps the open menu.
+    slot_count = page.locator("#slot-board .slot-count").first
+    expect(slot_count).to_have_text("2/3", timeout=REFRESH_TIMEOUT_MS)
+    expect(menu).to_have_attribute("open", "")
+    expect(page.locator("#token-list")).not_to_contain_text(second.number)
+    menu.locator("summary").click()  # done with the menu, and moves on: the list catches up
+    page.evaluate("document.activeElement.blur()")
+    expect(page.locator("#token-list")).to_contain_text(second.number, timeout=REFRESH_TIMEOUT_MS)

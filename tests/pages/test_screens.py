@@ -106,21 +106,33 @@ def test_a_signed_out_poll_still_goes_to_sign_in(client, today_day):
     assert response.status_code == 302 and "/login/" in response["Location"]
 
 
-def test_the_desk_polls_once_and_its_pulse_tells_the_regions_when_the_day_changed(desk, today_day):
+def test_the_desk_polls_once_and_its_pulse_brings_the_regions_when_the_day_changed(desk, today_day):
     page = desk.get(desk_url(today_day)).content.decode()
-    # One timer for the whole desk: its regions wait for the pulse's "deskChanged".
+    # One timer for the whole desk; its four regions wait for the pulse (data-pulse).
     assert page.count('hx-trigger="every 5s"') == 1
-    assert page.count("deskChanged from:body") == 3  # slot board, calling order, waitlist
-    assert re.search(r'id="token-list"[^>]*data-pulse', page)  # opd.js: not while busy
+    for region in PULSED:
+        assert re.search(rf'id="{region}"[^>]*data-pulse', page)  # opd.js: not while busy
+    assert "hx-swap-oob" not in page
     pulse = re.search(r'<div id="desk-pulse"[^>]*>', page).group(0)
+    assert 'hx-swap="none"' in pulse  # the regions come out of band, the pulse stays empty
     url = html.unescape(re.search(r'hx-get="([^"]+)"', pulse).group(1))
     seeded = html.unescape(re.search(r'data-etag="([^"]+)"', pulse).group(1))
     quiet = poll(desk, url, "desk-pulse", seeded)  # the page's first poll
     assert quiet.status_code == 304 and quiet["ETag"] == seeded
-    token_issue(day=today_day, patient=PatientFactory(), source="walk_in", now=early())
+    booked = token_issue(day=today_day, patient=PatientFactory(), source="walk_in", now=early())
     changed = poll(desk, url, "desk-pulse", seeded)
-    assert changed.status_code == 200 and "deskChanged" in changed["HX-Trigger"]
+    assert changed.status_code == 200 and "HX-Trigger" not in changed
+    body = changed.content.decode()
+    # Each region once, in place of its namesake, as its own request would render it.
+    roots = re.findall(r'<section id="([a-z-]+)"[^>]*hx-swap-oob="true"', body)
+    assert roots == list(PULSED)
+    assert booked.token.number in body
+    own = poll(desk, url, "token-list").content.decode()
+    assert own.strip() in body.replace(' hx-swap-oob="true"', "")
     assert poll(desk, url, "desk-pulse", changed["ETag"]).status_code == 304
+
+
+PULSED = ("slot-board", "token-list", "waitlist", "calling-order")
 
 
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')

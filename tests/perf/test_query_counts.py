@@ -158,6 +158,27 @@ def test_an_unchanged_desks_poll_costs_three_queries_on_a_full_day(client, recep
     assert per_size(measure) == [SCREEN_POLL, SCREEN_POLL]
 
 
+def test_a_changed_desks_poll_renders_its_four_regions_within_the_pages_budget(
+    client, reception_user, settings
+):
+    # The pulse's answer to a change carries the four regions (out of band): one
+    # render of them, rendered fresh here (no shared copy), costs what the page costs.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    client.force_login(reception_user, backend="tokens.auth_backends.RolesBackend")
+
+    def measure(day) -> int:
+        url = f"/desk/?doctor={day.doctor_id}&date={DATE}"
+        headers = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "desk-pulse"}
+        poll = lambda: client.get(url, HTTP_IF_NONE_MATCH='"stale"', **headers)  # noqa: E731
+        response = poll()
+        assert response.status_code == 200
+        assert day.tokens.order_by("-seq").first().number in response.content.decode()
+        return count(poll)
+
+    counts = per_size(measure)
+    assert counts[0] == counts[1] <= PAGE_BUDGET
+
+
 def test_the_slot_list_api_costs_the_same_on_a_full_day(client, reception_user):
     client.force_login(reception_user)
 

@@ -45,9 +45,11 @@ from tokens.services import (
 DESK_TEMPLATE = "tokens/desk.html"
 # Regions of the desk that refresh themselves; an htmx GET names one in HX-Target.
 DESK_REGIONS = ("desk", "slot-board", "token-list", "waitlist", "calling-order", "issue-panel")
-# The desk's one poll: answered 304 while its day is unchanged, else it tells the
-# regions to refresh ("deskChanged").
+# The desk's one poll: answered 304 while its day is unchanged, else with these
+# regions as out-of-band swaps, so that a change costs each desk one request, not five
+# (docs/pages.md, "Live refresh").
 PULSE = "desk-pulse"
+PULSED_REGIONS = ("slot-board", "token-list", "waitlist", "calling-order")
 ACTIONS = {
     "check_in": (token_check_in, "checked in"),
     "cancel": (token_cancel, "cancelled"),
@@ -144,10 +146,6 @@ def _context(
 def desk(request: HttpRequest) -> HttpResponse:
     """The desk page, or one of its regions (named by HX-Target) for htmx."""
     check_desk_user(request.user)
-    if request.htmx and request.htmx.target == PULSE:
-        # Reached only when the desk's day changed (else 304, screens.py): the
-        # regions listening for it refresh (docs/pages.md, "Live refresh").
-        return announce(HttpResponse(), "deskChanged")
     form = DeskFilterForm(request.GET)
     if not form.is_valid():
         state = _resolve({})
@@ -161,6 +159,8 @@ def desk(request: HttpRequest) -> HttpResponse:
             response = reswap(retarget(response, "#desk"), "outerHTML")
         return response
     state = _resolve(form.cleaned_data)
+    if request.htmx and request.htmx.target == PULSE:
+        return _pulse(request, state)
     issued = None
     if request.GET.get("issued"):
         # After a normal (no-JS) POST the redirect names the new token to show it.
@@ -177,6 +177,17 @@ def desk(request: HttpRequest) -> HttpResponse:
         # still name the doctor of the department before.
         response = push_url(response, state.url)
     return response
+
+
+def _pulse(request: HttpRequest, state: DeskState) -> HttpResponse:
+    """Reached only when the desk's day changed (else 304, screens.py): the four
+    regions, each marked ``hx-swap-oob`` so that htmx puts it in place of its
+    namesake (static/js/opd.js holds back one someone is working in)."""
+    context = _context(request, state, oob=True)
+    parts = [
+        render(request, f"{DESK_TEMPLATE}#{region}", context).content for region in PULSED_REGIONS
+    ]
+    return HttpResponse(b"".join(parts))
 
 
 def _pulse_etag(request: HttpRequest, state: DeskState) -> str | None:
