@@ -37,12 +37,20 @@
     });
   }
 
+  // The pulse renders the regions for the page's address. A region showing something
+  // else — the token list of a search typed since — asks for its own at once instead.
   document.addEventListener("htmx:oobBeforeSwap", function (event) {
     var region = event.detail.target;
     if (!region || !region.hasAttribute("data-pulse")) return;
+    var fragment = event.detail.fragment;
+    var fresh = fragment && fragment.firstElementChild;
+    var elsewhere = fresh && fresh.getAttribute("hx-get") !== region.getAttribute("hx-get");
     if (busy(region)) {
       event.detail.shouldSwap = false;
       region.dataset.stale = "1";
+    } else if (elsewhere) {
+      event.detail.shouldSwap = false;
+      window.htmx.trigger(region, "refreshDue");
     }
   });
 

@@ -74,3 +74,23 @@ def test_the_pulse_holds_back_the_token_list_while_a_menu_is_open_in_it(
     menu.locator("summary").click()  # done with the menu, and moves on: the list catches up
     page.evaluate("document.activeElement.blur()")
     expect(page.locator("#token-list")).to_contain_text(second.number, timeout=REFRESH_TIMEOUT_MS)
+
+
+def test_a_search_typed_since_the_page_opened_survives_the_pulse(
+    open_page, reception, monkeypatch
+):
+    monkeypatch.setattr("tokens.pages.screens._minute", lambda: 29_000_000)
+    day = make_day(3, 3, date=timezone.localdate())
+    first = issue(day, "online")
+    page = open_page(f"/desk/?doctor={day.doctor_id}&date={day.date:%Y-%m-%d}", user=reception)
+    page.fill("#q", first.number)  # the list now shows the search, the pulse the day
+    expect(page.locator("#token-list .list-caption")).to_contain_text("matching")
+    second = issue(day, "online")
+    expect(page.locator("#slot-board .slot-count").first).to_have_text(
+        "2/3", timeout=REFRESH_TIMEOUT_MS
+    )
+    # The pulse brought the day's whole list; the search's own list stays, refreshed.
+    page.wait_for_timeout(1_000)
+    expect(page.locator("#token-list .list-caption")).to_contain_text("matching")
+    expect(page.locator("#token-list")).to_contain_text(first.number)
+    expect(page.locator("#token-list")).not_to_contain_text(second.number)
