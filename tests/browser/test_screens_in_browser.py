@@ -76,9 +76,7 @@ def test_the_pulse_holds_back_the_token_list_while_a_menu_is_open_in_it(
     expect(page.locator("#token-list")).to_contain_text(second.number, timeout=REFRESH_TIMEOUT_MS)
 
 
-def test_a_search_typed_since_the_page_opened_survives_the_pulse(
-    open_page, reception, monkeypatch
-):
+def test_a_search_typed_since_the_page_opened_survives_the_pulse(open_page, reception, monkeypatch):
     monkeypatch.setattr("tokens.pages.screens._minute", lambda: 29_000_000)
     day = make_day(3, 3, date=timezone.localdate())
     first = issue(day, "online")
