@@ -5,24 +5,17 @@ import datetime as dt
 import gzip
 import html
 import re
-import threading
-import time
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
-from django.http import HttpResponse
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from django_htmx.middleware import HtmxDetails
 
 from tests.factories import PatientFactory, make_day, make_user
 from tests.pages.conftest import htmx_target
 from tokens.models import Status
-from tokens.pages.screens import _shared_render
 from tokens.roles import RECEPTION
 from tokens.services import day_set_delay, token_issue
 
@@ -199,51 +192,3 @@ def test_every_form_of_a_shared_region_posts_through_htmx(desk, doctor_user, tod
         forms = re.findall(r"<form\b[^>]*>", region.content.decode())
         posts = [form for form in forms if 'method="post"' in form]
         assert posts and all("hx-post=" in form for form in posts)
-
-
-@pytest.fixture
-def own_cache(settings):
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "render-once",
-        }
-    }
-    cache.clear()  # one LocMemCache per LOCATION, kept from test to test
-
-
-def ask_shared(rf, render):
-    request = rf.get("/desk/?doctor=1", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="slot-board")
-    request.htmx = HtmxDetails(request)
-    return _shared_render(request, "7", render)
-
-
-def test_a_changed_region_is_rendered_once_while_several_screens_ask_for_it(rf, own_cache):
-    # Every desk of a hall asks for the same changed region within a moment: one
-    # renders it, the others are served its copy instead of rendering it again.
-    rendered = []
-
-    def render() -> HttpResponse:
-        rendered.append(threading.get_ident())
-        time.sleep(0.3)
-        return HttpResponse(b"<section>the day</section>")
-
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        answers = list(pool.map(lambda _: ask_shared(rf, render).content, range(4)))
-    assert len(rendered) == 1
-    assert answers == [b"<section>the day</section>"] * 4
-
-
-def test_a_render_that_fails_leaves_the_next_screen_to_render(rf, own_cache, monkeypatch):
-    def broken() -> HttpResponse:
-        raise RuntimeError("template error")
-
-    with pytest.raises(RuntimeError):
-        ask_shared(rf, broken)
-
-    def waited(key: str) -> None:
-        raise AssertionError("waited for a render that had failed")
-
-    monkeypatch.setattr("tokens.pages.screens._rendered_elsewhere", waited)
-    again = ask_shared(rf, lambda: HttpResponse(b"<section>fixed</section>"))
-    assert again.content == b"<section>fixed</section>"

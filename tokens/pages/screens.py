@@ -18,8 +18,6 @@ shared by every worker; else each worker's memory), keyed by what was asked (add
 ``HX-Target``, language), the doctor-days' version and the minute; the one thing in
 it that belongs to a person, the CSRF token of its forms, is left out (htmx sends
 the page's own in a header).
-While one worker renders a changed region, the others asking for the same wait for its
-copy (a marker in the cache says it is being made) rather than render it too.
 Access is checked before: ``version_of`` runs the page's own role check.
 """
 
@@ -27,7 +25,6 @@ import datetime as dt
 import gzip
 import hashlib
 import re
-import time
 from collections.abc import Callable
 from functools import wraps
 
@@ -53,10 +50,6 @@ SHARED_SECONDS = 120
 _CSRF_INPUT = re.compile(rb'<input type="hidden" name="csrfmiddlewaretoken" value="[^"]*">')
 # Smaller shared answers are sent as they are: compressing them saves nothing.
 GZIP_FROM_BYTES = 1024
-# A changed region is rendered by one worker: the others asking for it meanwhile wait
-# for its copy (every desk of a hall polls the same day), up to this long, then render.
-RENDERING_SECONDS = 2.0
-RENDERING_POLL_SECONDS = 0.02
 
 
 def conditional_screen(version_of: VersionOf, *, shared: bool = True) -> Callable:
@@ -117,24 +110,19 @@ def _shared_render(
     key = "screen:" + hashlib.blake2b(asked.encode(), digest_size=16).hexdigest()
     key += f":{_minute()}"
     kept = cache.get(key)
-    if kept is None and not cache.add(key + ":rendering", 1, RENDERING_SECONDS):
-        kept = _rendered_elsewhere(key)
     if kept is None:
-        try:
-            response = render()
-            if (
-                response.status_code != 200
-                or response.cookies
-                or getattr(response, "streaming", False)
-                or any(header.startswith("HX-") for header in response.headers)
-            ):
-                return response
-            body = _CSRF_INPUT.sub(b"", response.content)
-            packed = gzip.compress(body, mtime=0) if len(body) >= GZIP_FROM_BYTES else None
-            kept = (body, packed, response["Content-Type"])
-            cache.set(key, kept, SHARED_SECONDS)
-        finally:
-            cache.delete(key + ":rendering")
+        response = render()
+        if (
+            response.status_code != 200
+            or response.cookies
+            or getattr(response, "streaming", False)
+            or any(header.startswith("HX-") for header in response.headers)
+        ):
+            return response
+        body = _CSRF_INPUT.sub(b"", response.content)
+        packed = gzip.compress(body, mtime=0) if len(body) >= GZIP_FROM_BYTES else None
+        kept = (body, packed, response["Content-Type"])
+        cache.set(key, kept, SHARED_SECONDS)
     body, packed, content_type = kept
     if packed is None:
         return HttpResponse(body, content_type=content_type)
@@ -145,21 +133,6 @@ def _shared_render(
     else:
         response.content = body
     return response
-
-
-def _rendered_elsewhere(key: str) -> tuple | None:
-    """The copy another worker is rendering right now, once it is kept; None if it
-    is not there within ``RENDERING_SECONDS`` (that worker died or is slow: render)."""
-    waited = 0.0
-    while waited < RENDERING_SECONDS:
-        time.sleep(RENDERING_POLL_SECONDS)
-        waited += RENDERING_POLL_SECONDS
-        kept = cache.get(key)
-        if kept is not None:
-            return kept
-        if cache.get(key + ":rendering") is None:
-            return None  # it gave up (not a shareable answer): render our own
-    return None
 
 
 _GZIP = re.compile(r"\bgzip\b")
