@@ -27,15 +27,20 @@ def not_modified(monkeypatch) -> list[int]:
     return answered
 
 
-def test_the_desk_polls_with_304s_and_still_sees_another_desks_token(
-    open_page, reception, not_modified, monkeypatch
-):
-    # The ETag also holds the minute: a minute's turn during the wait would rightly
+@pytest.fixture
+def todays_desk(open_page, reception, monkeypatch):
+    """A desk open on a day of today holding one token: (page, day, that token)."""
+    # The ETag also holds the minute: a minute's turn during a wait would rightly
     # refresh every region. Hold it (the live server runs in this process).
     monkeypatch.setattr("tokens.pages.screens._minute", lambda: 29_000_000)
     day = make_day(3, 3, date=timezone.localdate())
     first = issue(day, "online")
     page = open_page(f"/desk/?doctor={day.doctor_id}&date={day.date:%Y-%m-%d}", user=reception)
+    return page, day, first
+
+
+def test_the_desk_polls_with_304s_and_still_sees_another_desks_token(not_modified, todays_desk):
+    page, day, first = todays_desk
     asked: list[str] = []
     page.on(
         "request",
@@ -55,13 +60,8 @@ def test_the_desk_polls_with_304s_and_still_sees_another_desks_token(
     expect(page.locator("#slot-board .slot-count").first).to_have_text("2/3")
 
 
-def test_the_pulse_holds_back_the_token_list_while_a_menu_is_open_in_it(
-    open_page, reception, monkeypatch
-):
-    monkeypatch.setattr("tokens.pages.screens._minute", lambda: 29_000_000)
-    day = make_day(3, 3, date=timezone.localdate())
-    first = issue(day, "online")
-    page = open_page(f"/desk/?doctor={day.doctor_id}&date={day.date:%Y-%m-%d}", user=reception)
+def test_the_pulse_holds_back_the_token_list_while_a_menu_is_open_in_it(todays_desk):
+    page, day, first = todays_desk
     menu = page.locator(f'#token-list tr[data-number="{first.number}"] details.more')
     menu.locator("summary").click()
     expect(menu).to_have_attribute("open", "")
@@ -76,11 +76,8 @@ def test_the_pulse_holds_back_the_token_list_while_a_menu_is_open_in_it(
     expect(page.locator("#token-list")).to_contain_text(second.number, timeout=REFRESH_TIMEOUT_MS)
 
 
-def test_a_search_typed_since_the_page_opened_survives_the_pulse(open_page, reception, monkeypatch):
-    monkeypatch.setattr("tokens.pages.screens._minute", lambda: 29_000_000)
-    day = make_day(3, 3, date=timezone.localdate())
-    first = issue(day, "online")
-    page = open_page(f"/desk/?doctor={day.doctor_id}&date={day.date:%Y-%m-%d}", user=reception)
+def test_a_search_typed_since_the_page_opened_survives_the_pulse(todays_desk):
+    page, day, first = todays_desk
     page.fill("#q", first.number)  # the list now shows the search, the pulse the day
     expect(page.locator("#token-list .list-caption")).to_contain_text("matching")
     second = issue(day, "online")
