@@ -80,12 +80,13 @@ def test_a_search_typed_since_the_page_opened_survives_the_pulse(todays_desk):
     page, day, first = todays_desk
     page.fill("#q", first.number)  # the list now shows the search, the pulse the day
     expect(page.locator("#token-list .list-caption")).to_contain_text("matching")
-    second = issue(day, "online")
-    expect(page.locator("#slot-board .slot-count").first).to_have_text(
-        "2/3", timeout=REFRESH_TIMEOUT_MS
-    )
-    # The pulse brought the day's whole list; the search's own list stays, refreshed.
-    page.wait_for_timeout(1_000)
+    # The pulse brings the day's whole list; the search's list asks for its own instead.
+    own_list = lambda r: r.request.headers.get("hx-target") == "token-list"  # noqa: E731
+    with page.expect_response(own_list, timeout=REFRESH_TIMEOUT_MS):
+        second = issue(day, "online")
+        expect(page.locator("#slot-board .slot-count").first).to_have_text(
+            "2/3", timeout=REFRESH_TIMEOUT_MS
+        )
     expect(page.locator("#token-list .list-caption")).to_contain_text("matching")
     expect(page.locator("#token-list")).to_contain_text(first.number)
     expect(page.locator("#token-list")).not_to_contain_text(second.number)
